@@ -1,0 +1,2 @@
+#include "dist/flow.hpp"
+#include <gtest/gtest.h>
