@@ -1,0 +1,89 @@
+// One VRRP virtual router (RFC 5798 §6.4): Initialize / Backup / Master, plus Fault when a
+// tracked interface of weight 0 is down. Pure: fed events with the current time, returns
+// effects (machine.hpp).
+//
+// Timers: Master_Down_Interval = 3 * Master_Adver_Interval + Skew_Time, with
+// Skew_Time = ((256 - priority) * Master_Adver_Interval) / 256, computed exactly in
+// nanoseconds (keepalived computes it in microseconds; RFC 5798 writes centiseconds).
+// A backup adopts the interval a master advertises.
+//
+// Effect order when taking over (DESIGN §4 "tables and state first, then addresses, then
+// advertisements and announcements"): StateChanged, AddAddresses, SendAdvert, Announce,
+// ArmTimer(adver). When stepping down: StateChanged, CancelTimer(adver), RemoveAddresses,
+// ArmTimer(master-down).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "vrrp/config.hpp"
+#include "vrrp/machine.hpp"
+
+namespace baton::vrrp {
+
+class Instance {
+ public:
+  // Checks the config (check_config) and returns an instance in Initialize.
+  static Result<Instance> create(Config config);
+
+  Effects handle(TimePoint now, const Event& e);
+
+  // Sync-group hooks (sync_group.hpp): make this instance follow its group. No effect if
+  // already in that state; force_master/force_backup do nothing while in initialize or fault.
+  Effects force_master(TimePoint now, std::string_view reason);
+  Effects force_backup(TimePoint now, std::string_view reason);
+  // A group fault holds this instance in fault (as its own fault does) until cleared.
+  Effects set_group_fault(TimePoint now, bool on, std::string_view reason);
+
+  const Config& config() const { return cfg_; }
+  State state() const { return state_; }
+  // Configured priority minus tracking penalties, kept within 1..254 when lowered
+  // (255 only for an unpenalised owner).
+  std::uint8_t priority() const;
+  // The interval in use for Master_Down_Interval (the master's, once heard).
+  Duration master_adver_interval() const { return master_adver_interval_; }
+  Duration skew_time() const;
+  Duration master_down_interval() const;
+  // Primary address of the last master heard (backup), if any.
+  std::optional<IpAddr> master_address() const { return master_addr_; }
+  bool resigned() const { return resigned_; }
+  bool own_fault() const;  // a weight-0 tracked interface is down
+
+ private:
+  explicit Instance(Config c);
+
+  void on_start(TimePoint now, Effects& out);
+  void on_shutdown(TimePoint now, Effects& out);
+  void on_advert(TimePoint now, const ev::AdvertReceived& a, Effects& out);
+  void on_timer(TimePoint now, TimerKind k, Effects& out);
+  void on_track(TimePoint now, Effects& out, std::uint8_t old_priority, bool old_fault);
+  void on_resign(TimePoint now, Effects& out);
+  void on_peer_down(TimePoint now, Effects& out);
+
+  void become_master(TimePoint now, std::string_view reason, Effects& out);
+  void become_backup(TimePoint now, std::string_view reason, Effects& out);
+  void become_fault(TimePoint now, std::string_view reason, Effects& out);
+  void leave_fault(TimePoint now, Effects& out);
+  void send_advert(std::uint8_t prio, Effects& out) const;
+  void arm_master_down(TimePoint deadline, Effects& out);
+  void change_state(State to, std::string_view reason, Effects& out);
+  bool in_fault() const { return own_fault() || group_fault_; }
+
+  Config cfg_;
+  State state_ = State::initialize;
+  Duration adver_interval_;         // ours, from the config
+  Duration master_adver_interval_;  // adopted from the master while backup
+  std::optional<IpAddr> master_addr_;
+  std::optional<TimePoint> last_advert_rx_;
+  TimePoint preempt_after_{};
+  bool resigned_ = false;
+  bool group_fault_ = false;
+  std::vector<bool> track_up_;                // per tracks[i] of kind interface
+  std::vector<std::uint8_t> track_grade_;     // per tracks[i] of kind health
+};
+
+}  // namespace baton::vrrp
