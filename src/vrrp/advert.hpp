@@ -63,7 +63,8 @@ Result<std::vector<std::uint8_t>> encode_advert(const Advert& a, const IpAddr& s
                                                 const IpAddr& dst);
 
 // Decodes a VRRP message of family `family` (from the IP header) received from src to dst.
-// Drop reasons: short, bad-version, bad-type, bad-addr-count, bad-length, bad-checksum.
+// Drop reasons: short, bad-version, bad-type, bad-addr-count, bad-length, bad-checksum,
+// zero-interval.
 // Trailing bytes beyond the message are bad-length.
 Verdict<Advert> decode_advert(std::span<const std::uint8_t> message, Family family,
                               const IpAddr& src, const IpAddr& dst);

@@ -8,9 +8,14 @@
 // A backup adopts the interval a master advertises.
 //
 // Effect order when taking over (DESIGN §4 "tables and state first, then addresses, then
-// advertisements and announcements"): StateChanged, AddAddresses, SendAdvert, Announce,
-// ArmTimer(adver). When stepping down: StateChanged, CancelTimer(adver), RemoveAddresses,
-// ArmTimer(master-down).
+// advertisements and announcements"): StateChanged, CancelTimer(master-down) (from backup),
+// AddAddresses, SendAdvert, Announce, ArmTimer(adver). When stepping down: StateChanged,
+// CancelTimer(adver), RemoveAddresses, ArmTimer(master-down).
+//
+// Planned resignation (ev::Resign) sends priority 0 and goes to backup but keeps the
+// addresses until an advert from the new master arrives (then RemoveAddresses), so no
+// packet is lost while the backup waits out its skew time. If nobody takes over, the
+// master-down timer brings us back (without a second AddAddresses).
 #pragma once
 
 #include <optional>
@@ -52,6 +57,8 @@ class Instance {
   std::optional<IpAddr> master_address() const { return master_addr_; }
   bool resigned() const { return resigned_; }
   bool own_fault() const;  // a weight-0 tracked interface is down
+  // After a planned resignation, until the new master is heard.
+  bool holding_addresses() const { return holding_addresses_; }
 
  private:
   explicit Instance(Config c);
@@ -79,7 +86,11 @@ class Instance {
   Duration master_adver_interval_;  // adopted from the master while backup
   std::optional<IpAddr> master_addr_;
   std::optional<TimePoint> last_advert_rx_;
+  std::optional<TimePoint> master_down_deadline_;  // while backup
+  TimePoint backup_since_{};
   TimePoint preempt_after_{};
+  bool holding_addresses_ = false;
+  bool peer_down_pending_ = false;
   bool resigned_ = false;
   bool group_fault_ = false;
   std::vector<bool> track_up_;                // per tracks[i] of kind interface

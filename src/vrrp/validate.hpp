@@ -40,8 +40,8 @@ struct Expect {
 };
 
 // Checks in order: bad-family, bad-ttl, bad-source, bad-destination, then decode_advert's
-// structural checks, then bad-version (not the configured one), wrong-vrid, zero-interval,
-// (v2) interval-mismatch and bad-auth, then addr-mismatch.
+// structural checks (zero-interval among them), then bad-version (not the configured
+// one), wrong-vrid, (v2) interval-mismatch and bad-auth, then addr-mismatch.
 Verdict<Advert> validate_advert(const RxPacket& rx, const Expect& expect);
 
 }  // namespace baton::vrrp
