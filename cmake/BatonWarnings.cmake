@@ -12,3 +12,8 @@ if(BATON_SANITIZE OR BATON_FUZZ)
     -fno-sanitize-recover=undefined)
   target_link_options(baton_flags INTERFACE -fsanitize=address,undefined)
 endif()
+if(BATON_FUZZ)
+  # Coverage instrumentation for every library, so the fuzzers see into them; only the fuzz
+  # targets themselves link libFuzzer's main (-fsanitize=fuzzer, in BatonTest.cmake).
+  target_compile_options(baton_flags INTERFACE -fsanitize=fuzzer-no-link)
+endif()
