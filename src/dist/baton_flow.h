@@ -34,6 +34,32 @@ typedef uint32_t bt_u32;
 typedef uint64_t bt_u64;
 #endif
 
+/* Is [p, p + n) past the end of the data? `end` is the end of the IP datagram, `lim` the end
+ * of the frame (end <= lim). The BPF verifier learns packet bounds only from compares with the
+ * frame's real end, so BPF checks both; C needs only the first. */
+#if defined(__bpf__)
+#define BATON_PAST(p, n, end, lim) ((p) + (n) > (end) || (p) + (n) > (lim))
+#else
+#define BATON_PAST(p, n, end, lim) ((void)(lim), (p) + (n) > (end))
+#endif
+
+/* BPF: rebuilds p from its offset in the frame so that every path through a loop leaves the
+ * verifier the same pointer state and it can prune (without this the unrolled extension
+ * header loops exceed its budget). p <= frame end here, so the offset is below 4096 and the
+ * mask changes nothing. C: nothing to do. */
+#if defined(__bpf__)
+#define BATON_REBASE(p, base) ((p) = (base) + (((p) - (base)) & 0xFFF))
+#else
+#define BATON_REBASE(p, base) ((void)(base))
+#endif
+
+/* BPF: every helper is inlined (a BPF call takes at most 5 arguments, and calls cost). */
+#if defined(__bpf__)
+#define BATON_INLINE static inline __attribute__((always_inline))
+#else
+#define BATON_INLINE static inline
+#endif
+
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "baton_flow.h assumes a little-endian host"
 #endif
@@ -114,36 +140,42 @@ struct baton_pkt {
   bt_u16 pad;
 };
 
-static inline bt_u16 baton_be16(const bt_u8 *p) {
+BATON_INLINE bt_u16 baton_be16(const bt_u8 *p) {
   return (bt_u16)(((bt_u32)p[0] << 8) | (bt_u32)p[1]);
 }
 
-static inline bt_u32 baton_be32(const bt_u8 *p) {
+BATON_INLINE bt_u32 baton_be32(const bt_u8 *p) {
   bt_u32 v;
   __builtin_memcpy(&v, p, 4);
   return __builtin_bswap32(v);
 }
 
-static inline int baton_proto_has_ports(bt_u8 proto) {
+BATON_INLINE int baton_proto_has_ports(bt_u8 proto) {
   return proto == BATON_IPPROTO_TCP || proto == BATON_IPPROTO_UDP ||
          proto == BATON_IPPROTO_SCTP;
 }
 
-static inline int baton_icmp4_is_error(bt_u8 type) {
+BATON_INLINE int baton_icmp4_is_error(bt_u8 type) {
   /* destination unreachable, source quench, redirect, time exceeded, parameter problem */
   return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
 }
 
-static inline int baton_icmp6_is_error(bt_u8 type) {
+BATON_INLINE int baton_icmp6_is_error(bt_u8 type) {
   /* destination unreachable, packet too big, time exceeded, parameter problem */
   return type >= 1 && type <= 4;
 }
 
 /* Skips IPv6 extension headers starting at *pp with next header *nh. On return *pp points at
  * the upper-layer header and *nh names it. *frag is set to 1 for a real fragment (offset or
- * more-fragments set), and *first to 0 for a non-first fragment. Returns a parse result. */
-static inline int baton_skip_ext6(const bt_u8 **pp, const bt_u8 *end, bt_u8 *nh, int *frag,
-                                  int *first) {
+ * more-fragments set), and *first to 0 for a non-first fragment. Returns a parse result.
+ *
+ * The walk stops at the fragment header of a real fragment: what follows it is the
+ * fragmentable part of the datagram, which in a later fragment is not a header at all (its
+ * bytes are the middle of the payload, however the next-header field names them). Stopping
+ * there for every fragment, first or later, also gives all fragments of a datagram the same
+ * *nh: the fragment header's next header. */
+BATON_INLINE int baton_skip_ext6(const bt_u8 **pp, const bt_u8 *base, const bt_u8 *end,
+                                 const bt_u8 *lim, bt_u8 *nh, int *frag, int *first) {
   const bt_u8 *p = *pp;
   bt_u8 next = *nh;
   int i;
@@ -152,31 +184,35 @@ static inline int baton_skip_ext6(const bt_u8 **pp, const bt_u8 *end, bt_u8 *nh,
 #endif
   for (i = 0; i < BATON_MAX_EXTHDRS; i++) {
     bt_u32 len;
+    BATON_REBASE(p, base);
     if (next == BATON_IPPROTO_FRAGMENT) {
       bt_u16 off_m;
-      if (p + 8 > end) return BATON_ERR_EXT_TRUNC;
+      if (BATON_PAST(p, 8, end, lim)) return BATON_ERR_EXT_TRUNC;
       off_m = baton_be16(p + 2);
+      next = p[0];
+      p += 8;
       if ((off_m & 0xFFF8) != 0 || (off_m & 1) != 0) {
         *frag = 1;
         if ((off_m & 0xFFF8) != 0) *first = 0;
+        *pp = p;
+        *nh = next;
+        return BATON_PARSE_OK;
       }
-      next = p[0];
-      p += 8;
-      continue;
+      continue; /* an atomic fragment (RFC 6946): the headers after it are the packet's */
     }
     if (next == BATON_IPPROTO_HOPOPTS || next == BATON_IPPROTO_ROUTING ||
         next == BATON_IPPROTO_DSTOPTS || next == BATON_IPPROTO_MH) {
-      if (p + 8 > end) return BATON_ERR_EXT_TRUNC;
+      if (BATON_PAST(p, 8, end, lim)) return BATON_ERR_EXT_TRUNC;
       len = ((bt_u32)p[1] + 1) * 8;
     } else if (next == BATON_IPPROTO_AH) {
-      if (p + 8 > end) return BATON_ERR_EXT_TRUNC;
+      if (BATON_PAST(p, 8, end, lim)) return BATON_ERR_EXT_TRUNC;
       len = ((bt_u32)p[1] + 2) * 4;
     } else {
       *pp = p;
       *nh = next;
       return BATON_PARSE_OK;
     }
-    if (p + len > end) return BATON_ERR_EXT_TRUNC;
+    if (BATON_PAST(p, len, end, lim)) return BATON_ERR_EXT_TRUNC;
     next = p[0];
     p += len;
   }
@@ -190,38 +226,40 @@ static inline int baton_skip_ext6(const bt_u8 **pp, const bt_u8 *end, bt_u8 *nh,
 }
 
 /* Reads the ports of an upper-layer header at p, if the protocol has them. */
-static inline int baton_read_ports(const bt_u8 *p, const bt_u8 *end, bt_u8 proto,
-                                   bt_u16 *sport, bt_u16 *dport, int need_full) {
-  bt_u32 need = 4;
-  if (need_full) {
-    if (proto == BATON_IPPROTO_TCP) need = 20;
-    else if (proto == BATON_IPPROTO_UDP) need = 8;
-    else if (proto == BATON_IPPROTO_SCTP) need = 12;
-  }
-  if (p + need > end) return BATON_ERR_L4_TRUNC;
+BATON_INLINE int baton_read_ports(const bt_u8 *p, const bt_u8 *end, const bt_u8 *lim,
+                                  bt_u8 proto, bt_u16 *sport, bt_u16 *dport, int need_full) {
+  /* One constant-size check per protocol: the verifier needs to see each bound. */
   if (need_full && proto == BATON_IPPROTO_TCP) {
-    bt_u32 doff = (bt_u32)(p[12] >> 4);
+    bt_u32 doff;
+    if (BATON_PAST(p, 20, end, lim)) return BATON_ERR_L4_TRUNC;
+    doff = (bt_u32)(p[12] >> 4);
     if (doff < 5) return BATON_ERR_TCP_DOFF;
-    if (p + doff * 4 > end) return BATON_ERR_L4_TRUNC;
+    if (BATON_PAST(p, doff * 4, end, lim)) return BATON_ERR_L4_TRUNC;
+  } else if (need_full && proto == BATON_IPPROTO_UDP) {
+    if (BATON_PAST(p, 8, end, lim)) return BATON_ERR_L4_TRUNC;
+  } else if (need_full && proto == BATON_IPPROTO_SCTP) {
+    if (BATON_PAST(p, 12, end, lim)) return BATON_ERR_L4_TRUNC;
   }
+  if (BATON_PAST(p, 4, end, lim)) return BATON_ERR_L4_TRUNC;
   *sport = baton_be16(p);
   *dport = baton_be16(p + 2);
   return BATON_PARSE_OK;
 }
 
 /* Parses the IP packet embedded in an ICMP error (starting at p) into pkt's flow fields. */
-static inline int baton_parse_inner(const bt_u8 *p, const bt_u8 *end, int family,
+BATON_INLINE int baton_parse_inner(const bt_u8 *p, const bt_u8 *base, const bt_u8 *end,
+                                   const bt_u8 *lim, int family,
                                     struct baton_pkt *pkt) {
   bt_u8 proto;
   int frag = 0, first = 1;
   if (family == 4) {
     bt_u32 ihl;
     bt_u16 frag_field;
-    if (p + 20 > end) return BATON_ERR_ICMP_INNER;
+    if (BATON_PAST(p, 20, end, lim)) return BATON_ERR_ICMP_INNER;
     if ((p[0] >> 4) != 4) return BATON_ERR_ICMP_INNER;
     ihl = (bt_u32)(p[0] & 0x0F) * 4;
     if (ihl < 20) return BATON_ERR_ICMP_INNER;
-    if (p + ihl > end) return BATON_ERR_ICMP_INNER;
+    if (BATON_PAST(p, ihl, end, lim)) return BATON_ERR_ICMP_INNER;
     proto = p[9];
     frag_field = baton_be16(p + 6);
     if ((frag_field & 0x3FFF) != 0) {
@@ -233,7 +271,7 @@ static inline int baton_parse_inner(const bt_u8 *p, const bt_u8 *end, int family
     p += ihl;
   } else {
     int rc;
-    if (p + 40 > end) return BATON_ERR_ICMP_INNER;
+    if (BATON_PAST(p, 40, end, lim)) return BATON_ERR_ICMP_INNER;
     if ((p[0] >> 4) != 6) return BATON_ERR_ICMP_INNER;
     proto = p[6];
     pkt->src[0] = baton_be32(p + 8);
@@ -245,14 +283,14 @@ static inline int baton_parse_inner(const bt_u8 *p, const bt_u8 *end, int family
     pkt->dst[2] = baton_be32(p + 32);
     pkt->dst[3] = baton_be32(p + 36);
     p += 40;
-    rc = baton_skip_ext6(&p, end, &proto, &frag, &first);
+    rc = baton_skip_ext6(&p, base, end, lim, &proto, &frag, &first);
     if (rc != BATON_PARSE_OK) return BATON_ERR_ICMP_INNER;
   }
   pkt->proto = proto;
   if (frag) pkt->flags |= BATON_PKT_FRAGMENT;
   if (!frag && baton_proto_has_ports(proto)) {
     /* The embedded transport header is often cut after 8 bytes: only the ports are needed. */
-    if (baton_read_ports(p, end, proto, &pkt->sport, &pkt->dport, 0) != BATON_PARSE_OK)
+    if (baton_read_ports(p, end, lim, proto, &pkt->sport, &pkt->dport, 0) != BATON_PARSE_OK)
       return BATON_ERR_ICMP_INNER;
     pkt->flags |= BATON_PKT_HAS_PORTS;
   }
@@ -261,9 +299,10 @@ static inline int baton_parse_inner(const bt_u8 *p, const bt_u8 *end, int family
 
 /* Parses the frame [data, data_end). Fills *pkt and returns BATON_PARSE_OK, or returns
  * BATON_PARSE_NOT_IP or an error naming what was wrong. Never reads outside the frame. */
-static inline int baton_parse(const void *data, const void *data_end, struct baton_pkt *pkt) {
+BATON_INLINE int baton_parse(const void *data, const void *data_end, struct baton_pkt *pkt) {
   const bt_u8 *p = (const bt_u8 *)data;
-  const bt_u8 *end = (const bt_u8 *)data_end;
+  const bt_u8 *end = (const bt_u8 *)data_end; /* narrowed to the IP datagram below */
+  const bt_u8 *lim = (const bt_u8 *)data_end;
   const bt_u8 *l3;
   bt_u16 eth_type;
   bt_u8 proto;
@@ -278,6 +317,8 @@ static inline int baton_parse(const void *data, const void *data_end, struct bat
   pkt->family = 0;
   pkt->proto = pkt->outer_proto = 0;
   pkt->ttl = 0;
+  pkt->l3_off = 0;
+  pkt->ethertype = 0;
 
   if (p + 14 > end) return BATON_ERR_ETH_TRUNC;
   eth_type = baton_be16(p + 12);
@@ -341,7 +382,7 @@ static inline int baton_parse(const void *data, const void *data_end, struct bat
     pkt->dst[2] = baton_be32(p + 32);
     pkt->dst[3] = baton_be32(p + 36);
     p += 40;
-    rc = baton_skip_ext6(&p, end, &proto, &frag, &first);
+    rc = baton_skip_ext6(&p, (const bt_u8 *)data, end, lim, &proto, &frag, &first);
     if (rc != BATON_PARSE_OK) return rc;
   } else {
     return BATON_PARSE_NOT_IP;
@@ -356,14 +397,14 @@ static inline int baton_parse(const void *data, const void *data_end, struct bat
     return BATON_PARSE_OK;
   }
   if (baton_proto_has_ports(proto)) {
-    int rc = baton_read_ports(p, end, proto, &pkt->sport, &pkt->dport, 1);
+    int rc = baton_read_ports(p, end, lim, proto, &pkt->sport, &pkt->dport, 1);
     if (rc != BATON_PARSE_OK) return rc;
     pkt->flags |= BATON_PKT_HAS_PORTS;
     return BATON_PARSE_OK;
   }
   if (proto == BATON_IPPROTO_ICMP || proto == BATON_IPPROTO_ICMPV6) {
     int is_err;
-    if (p + 8 > end) return BATON_ERR_L4_TRUNC;
+    if (BATON_PAST(p, 8, end, lim)) return BATON_ERR_L4_TRUNC;
     if (proto == BATON_IPPROTO_ICMP) {
       if (pkt->family != 4) return BATON_PARSE_OK; /* ICMPv4 over IPv6: addresses only */
       is_err = baton_icmp4_is_error(p[0]);
@@ -375,7 +416,7 @@ static inline int baton_parse(const void *data, const void *data_end, struct bat
     pkt->flags |= BATON_PKT_ICMP_ERROR;
     pkt->src[0] = pkt->src[1] = pkt->src[2] = pkt->src[3] = 0;
     pkt->dst[0] = pkt->dst[1] = pkt->dst[2] = pkt->dst[3] = 0;
-    return baton_parse_inner(p + 8, end, pkt->family, pkt);
+    return baton_parse_inner(p + 8, (const bt_u8 *)data, end, lim, pkt->family, pkt);
   }
   return BATON_PARSE_OK;
 }
@@ -384,12 +425,12 @@ static inline int baton_parse(const void *data, const void *data_end, struct bat
 
 #define BATON_HASH_SEED_DEFAULT 0x9E3779B9u
 
-static inline bt_u32 baton_rotl32(bt_u32 x, int r) {
+BATON_INLINE bt_u32 baton_rotl32(bt_u32 x, int r) {
   return (x << r) | (x >> (32 - r));
 }
 
 /* One MurmurHash3 (x86_32) block step. */
-static inline bt_u32 baton_mix(bt_u32 h, bt_u32 k) {
+BATON_INLINE bt_u32 baton_mix(bt_u32 h, bt_u32 k) {
   k *= 0xCC9E2D51u;
   k = baton_rotl32(k, 15);
   k *= 0x1B873593u;
@@ -398,7 +439,7 @@ static inline bt_u32 baton_mix(bt_u32 h, bt_u32 k) {
   return h * 5 + 0xE6546B64u;
 }
 
-static inline bt_u32 baton_fmix(bt_u32 h, bt_u32 len) {
+BATON_INLINE bt_u32 baton_fmix(bt_u32 h, bt_u32 len) {
   h ^= len;
   h ^= h >> 16;
   h *= 0x85EBCA6Bu;
@@ -408,54 +449,67 @@ static inline bt_u32 baton_fmix(bt_u32 h, bt_u32 len) {
   return h;
 }
 
-/* Returns 1 if endpoint a (address, port) sorts before endpoint b. Unsigned compare of the
- * address words, most significant first, then of the port. */
-static inline int baton_endpoint_le(const bt_u32 *a, bt_u16 pa, const bt_u32 *b, bt_u16 pb) {
-  if (a[0] != b[0]) return a[0] < b[0];
-  if (a[1] != b[1]) return a[1] < b[1];
-  if (a[2] != b[2]) return a[2] < b[2];
-  if (a[3] != b[3]) return a[3] < b[3];
-  return pa <= pb;
+/* Flow hash: a multiply-xor chain over 64-bit words of the canonical flow, then the
+ * MurmurHash3 64-bit finalizer. Branch-free canonical order: random flows would mispredict
+ * a compare branch half of the time. */
+#define BATON_HASH_K 0x9E3779B97F4A7C15ull
+
+BATON_INLINE bt_u64 baton_mix64(bt_u64 h, bt_u64 w) {
+  h = (h ^ w) * BATON_HASH_K;
+  return h ^ (h >> 32);
 }
 
-/* The flow hash of a parsed packet under a mode, direction-free. */
-static inline bt_u32 baton_flow_hash(const struct baton_pkt *pkt, int mode, bt_u32 seed) {
-  int use_ports = mode == BATON_MODE_GENERAL_L4 && (pkt->flags & BATON_PKT_HAS_PORTS) &&
-                  !(pkt->flags & BATON_PKT_FRAGMENT);
-  bt_u16 ps = use_ports ? pkt->sport : 0;
-  bt_u16 pd = use_ports ? pkt->dport : 0;
-  const bt_u32 *lo, *hi;
-  bt_u16 plo, phi;
-  bt_u32 h = seed;
-  bt_u32 len;
+BATON_INLINE bt_u32 baton_final64(bt_u64 h) {
+  h ^= h >> 33;
+  h *= 0xFF51AFD7ED558CCDull;
+  h ^= h >> 33;
+  h *= 0xC4CEB9FE1A85EC53ull;
+  h ^= h >> 33;
+  return (bt_u32)h;
+}
 
-  if (baton_endpoint_le(pkt->src, ps, pkt->dst, pd)) {
-    lo = pkt->src; plo = ps; hi = pkt->dst; phi = pd;
-  } else {
-    lo = pkt->dst; plo = pd; hi = pkt->src; phi = ps;
-  }
-  h = baton_mix(h, lo[0]);
-  h = baton_mix(h, hi[0]);
-  len = 8;
+/* The flow hash of a parsed packet under a mode, direction-free: the endpoints are ordered by
+ * an unsigned compare of the address words, most significant first, then of the port (so
+ * addresses 2^31 apart order correctly), and the lower endpoint is hashed first. */
+BATON_INLINE bt_u32 baton_flow_hash(const struct baton_pkt *pkt, int mode, bt_u32 seed) {
+  bt_u32 use_ports = mode == BATON_MODE_GENERAL_L4 && (pkt->flags & BATON_PKT_HAS_PORTS) &&
+                     !(pkt->flags & BATON_PKT_FRAGMENT);
+  bt_u32 pmask = (bt_u32)0 - use_ports;
+  bt_u32 ps = pkt->sport & pmask, pd = pkt->dport & pmask;
+  const bt_u32 *a = pkt->src, *b = pkt->dst;
+  bt_u32 lt, eq, mask, x, plo;
+  bt_u64 h = (bt_u64)seed * BATON_HASH_K;
+
   if (pkt->family == 6) {
-    h = baton_mix(h, lo[1]);
-    h = baton_mix(h, lo[2]);
-    h = baton_mix(h, lo[3]);
-    h = baton_mix(h, hi[1]);
-    h = baton_mix(h, hi[2]);
-    h = baton_mix(h, hi[3]);
-    len = 32;
+    lt = a[0] < b[0];
+    eq = a[0] == b[0];
+    lt |= eq & (a[1] < b[1]); eq &= a[1] == b[1];
+    lt |= eq & (a[2] < b[2]); eq &= a[2] == b[2];
+    lt |= eq & (a[3] < b[3]); eq &= a[3] == b[3];
+    mask = (bt_u32)0 - ((lt | (eq & (ps <= pd))) ^ 1); /* all ones: b is the lower end */
+    x = (a[0] ^ b[0]) & mask;
+    h = baton_mix64(h, ((bt_u64)(a[0] ^ x) << 32) | (b[0] ^ x));
+    x = (a[1] ^ b[1]) & mask;
+    h = baton_mix64(h, ((bt_u64)(a[1] ^ x) << 32) | (b[1] ^ x));
+    x = (a[2] ^ b[2]) & mask;
+    h = baton_mix64(h, ((bt_u64)(a[2] ^ x) << 32) | (b[2] ^ x));
+    x = (a[3] ^ b[3]) & mask;
+    h = baton_mix64(h, ((bt_u64)(a[3] ^ x) << 32) | (b[3] ^ x));
+  } else {
+    lt = a[0] < b[0];
+    eq = a[0] == b[0];
+    mask = (bt_u32)0 - ((lt | (eq & (ps <= pd))) ^ 1);
+    x = (a[0] ^ b[0]) & mask;
+    h = baton_mix64(h, ((bt_u64)(a[0] ^ x) << 32) | (b[0] ^ x));
   }
-  if (use_ports) {
-    h = baton_mix(h, ((bt_u32)plo << 16) | phi);
-    h = baton_mix(h, pkt->proto);
-    len += 8;
-  }
-  return baton_fmix(h, len);
+  x = (ps ^ pd) & mask;
+  plo = ps ^ x;
+  h = baton_mix64(h, ((bt_u64)((plo << 16) | (pd ^ x)) << 32) | (pkt->proto & pmask));
+  return baton_final64(h);
 }
 
 /* Bucket of a hash in a table of m buckets: multiply-shift, no division. */
-static inline bt_u32 baton_bucket(bt_u32 hash, bt_u32 m) {
+BATON_INLINE bt_u32 baton_bucket(bt_u32 hash, bt_u32 m) {
   return (bt_u32)(((bt_u64)hash * m) >> 32);
 }
 
