@@ -31,7 +31,7 @@ function(baton_add_fuzz)
     set(work ${CMAKE_CURRENT_BINARY_DIR}/${F_NAME}.corpus)
     add_test(NAME ${F_NAME}
       COMMAND ${CMAKE_COMMAND} -E env ASAN_OPTIONS=detect_leaks=1
-              sh -c "rm -rf '${work}' && mkdir -p '${work}' && exec '$<TARGET_FILE:${F_NAME}>' -max_total_time=${BATON_FUZZ_SECONDS} -print_final_stats=1 '${work}' '${F_CORPUS}'")
+              sh -c "rm -rf '${work}' && mkdir -p '${work}' && exec '$<TARGET_FILE:${F_NAME}>' -max_total_time=${BATON_FUZZ_SECONDS} -print_final_stats=1 -artifact_prefix='${CMAKE_CURRENT_BINARY_DIR}/${F_NAME}-' '${work}' '${F_CORPUS}'")
     set_tests_properties(${F_NAME} PROPERTIES LABELS fuzz TIMEOUT 600)
   else()
     target_sources(${F_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/test/fuzz/replay_main.cpp)

@@ -40,6 +40,11 @@ Result<Packet> parse_frame(std::span<const std::uint8_t> frame);
 
 // The raw parse, for callers (and tests) that want the code.
 inline int parse_frame_raw(std::span<const std::uint8_t> frame, Packet& out) {
+  // An empty span may have a null data(); pointer arithmetic on it would be undefined.
+  if (frame.size() < 14) {
+    out = Packet{};
+    return BATON_ERR_ETH_TRUNC;
+  }
   return baton_parse(frame.data(), frame.data() + frame.size(), &out);
 }
 
