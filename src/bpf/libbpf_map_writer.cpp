@@ -1,0 +1,179 @@
+#include "bpf/libbpf_map_writer.hpp"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/membarrier.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+
+#include "bpf/fake_map_writer.hpp"  // input checks shared with the fake
+#include "core/log.hpp"
+
+namespace baton::bpf {
+namespace {
+
+constexpr std::size_t kTableBytes =
+    std::size_t{BATON_XDP_SLOTS} * BATON_XDP_TABLE_QUADS * sizeof(baton_quad);
+
+std::size_t page_round(std::size_t n) {
+  const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  return (n + page - 1) / page * page;
+}
+
+Error sys_err(std::string_view what) {
+  return err("{}: {}", what, std::strerror(errno));
+}
+
+Status update(int fd, const void* key, const void* value, std::string_view what) {
+  if (bpf_map_update_elem(fd, key, value, BPF_ANY) != 0) return sys_err(what);
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LibbpfMapWriter>> LibbpfMapWriter::create(const MapFds& fds) {
+  void* st = mmap(nullptr, page_round(sizeof(baton_state)), PROT_READ | PROT_WRITE, MAP_SHARED,
+                  fds.state, 0);
+  if (st == MAP_FAILED) return sys_err("mmap of map baton_state");
+  void* tb = mmap(nullptr, page_round(kTableBytes), PROT_READ | PROT_WRITE, MAP_SHARED, fds.table, 0);
+  if (tb == MAP_FAILED) {
+    Error e = sys_err("mmap of map baton_table");
+    munmap(st, page_round(sizeof(baton_state)));
+    return e;
+  }
+  return std::unique_ptr<LibbpfMapWriter>(
+      new LibbpfMapWriter(fds, static_cast<baton_state*>(st), static_cast<std::uint16_t*>(tb)));
+}
+
+LibbpfMapWriter::LibbpfMapWriter(const MapFds& fds, baton_state* state, std::uint16_t* table)
+    : fds_(fds), state_(state), table_(table) {}
+
+LibbpfMapWriter::~LibbpfMapWriter() {
+  munmap(state_, page_round(sizeof(baton_state)));
+  munmap(table_, page_round(kTableBytes));
+}
+
+Status LibbpfMapWriter::wait_for_readers() {
+  if (!slot_may_be_read_) return {};
+  // MEMBARRIER_CMD_GLOBAL returns after synchronize_rcu().
+  if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) != 0)
+    return sys_err("membarrier(MEMBARRIER_CMD_GLOBAL), needed to wait for XDP readers of the "
+                   "inactive table slot");
+  slot_may_be_read_ = false;
+  return {};
+}
+
+Status LibbpfMapWriter::apply_table(const dist::Table& table, dist::Mode mode,
+                                    std::uint32_t seed) {
+  if (auto s = check_table(table); !s) return s;
+  std::atomic_ref<std::uint32_t> active(state_->active);
+  const std::uint32_t next = (active.load(std::memory_order_acquire) & 1u) ^ 1u;
+  if (auto s = wait_for_readers(); !s) return s;
+
+  std::uint16_t* slot = table_ + std::size_t{next} * BATON_XDP_MAX_BUCKETS;
+  const auto buckets = table.buckets();
+  std::memcpy(slot, buckets.data(), buckets.size() * sizeof(std::uint16_t));
+  baton_slot& hdr = state_->slot[next];
+  hdr.generation = table.generation();
+  hdr.buckets = table.size();
+  hdr.mode = static_cast<std::uint32_t>(mode);
+  hdr.seed = seed;
+  // Everything above is visible before the program can read `next` as active.
+  active.store(next, std::memory_order_release);
+  slot_may_be_read_ = true;
+  spdlog::info("xdp: table generation {} live ({} buckets, mode {}, slot {})",
+               table.generation(), table.size(), dist::mode_name(mode), next);
+  return {};
+}
+
+Result<std::uint64_t> LibbpfMapWriter::live_generation() const {
+  std::atomic_ref<std::uint32_t> active(state_->active);
+  const baton_slot& s = state_->slot[active.load(std::memory_order_acquire) & 1u];
+  return s.buckets == 0 ? 0 : s.generation;
+}
+
+Status LibbpfMapWriter::set_member_port(MemberId member, Side side, const MemberPort& port) {
+  if (auto s = check_member(member); !s) return s;
+  if (auto s = check_tx(port.tx); !s) return s;
+  baton_port v{};
+  std::memcpy(v.dst_mac, port.member_mac.data(), 6);
+  std::memcpy(v.src_mac, port.orchestrator_mac.data(), 6);
+  v.tx = port.tx;
+  v.flags = BATON_PORT_VALID;
+  const std::uint32_t key = std::uint32_t{member} * BATON_XDP_SIDES + static_cast<std::uint32_t>(side);
+  return update(fds_.ports, &key, &v, "update of map baton_ports");
+}
+
+Status LibbpfMapWriter::clear_member_port(MemberId member, Side side) {
+  if (auto s = check_member(member); !s) return s;
+  baton_port v{};
+  const std::uint32_t key = std::uint32_t{member} * BATON_XDP_SIDES + static_cast<std::uint32_t>(side);
+  return update(fds_.ports, &key, &v, "update of map baton_ports");
+}
+
+Status LibbpfMapWriter::set_tx_port(std::uint32_t tx, std::uint32_t ifindex) {
+  if (auto s = check_tx(tx); !s) return s;
+  if (auto s = check_ifindex(ifindex); !s) return s;
+  return update(fds_.tx, &tx, &ifindex, fmt::format("devmap entry {} -> ifindex {}", tx, ifindex));
+}
+
+Status LibbpfMapWriter::clear_tx_port(std::uint32_t tx) {
+  if (auto s = check_tx(tx); !s) return s;
+  if (bpf_map_delete_elem(fds_.tx, &tx) != 0 && errno != ENOENT)
+    return sys_err("delete from map baton_tx");
+  return {};
+}
+
+Status LibbpfMapWriter::set_uplink(std::uint32_t ifindex, Side side) {
+  if (auto s = check_ifindex(ifindex); !s) return s;
+  baton_iface v{static_cast<std::uint32_t>(side), BATON_IFACE_VALID};
+  return update(fds_.ifaces, &ifindex, &v, "update of map baton_ifaces");
+}
+
+Status LibbpfMapWriter::clear_uplink(std::uint32_t ifindex) {
+  if (auto s = check_ifindex(ifindex); !s) return s;
+  baton_iface v{};
+  return update(fds_.ifaces, &ifindex, &v, "update of map baton_ifaces");
+}
+
+Status LibbpfMapWriter::add_local_address(const IpAddress& addr) {
+  const std::uint32_t one = 1;
+  if (addr.family == 4)
+    return update(fds_.local4, addr.bytes.data(), &one, "update of map baton_local4");
+  return update(fds_.local6, addr.bytes.data(), &one, "update of map baton_local6");
+}
+
+Status LibbpfMapWriter::remove_local_address(const IpAddress& addr) {
+  const int fd = addr.family == 4 ? fds_.local4 : fds_.local6;
+  if (bpf_map_delete_elem(fd, addr.bytes.data()) != 0 && errno != ENOENT)
+    return sys_err(fmt::format("removing own address {}", addr.str()));
+  return {};
+}
+
+Result<Counters> LibbpfMapWriter::read_counters() const {
+  const int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) return err("cannot count possible CPUs: {}", std::strerror(-cpus));
+  std::vector<baton_counter> per_cpu(static_cast<std::size_t>(cpus));
+  Counters out;
+  out.members.resize(BATON_XDP_MAX_MEMBERS);
+  auto sum = [&](int fd, std::uint32_t key, Counter& c) -> Status {
+    if (bpf_map_lookup_elem(fd, &key, per_cpu.data()) != 0) return sys_err("reading counters");
+    for (const auto& v : per_cpu) {
+      c.packets += v.packets;
+      c.bytes += v.bytes;
+    }
+    return {};
+  };
+  for (std::uint32_t v = 0; v < kVerdicts; ++v)
+    if (auto s = sum(fds_.verdicts, v, out.verdicts[v]); !s) return s.error();
+  for (std::uint32_t m = 0; m < BATON_XDP_MAX_MEMBERS; ++m)
+    if (auto s = sum(fds_.member_stats, m, out.members[m]); !s) return s.error();
+  return out;
+}
+
+}  // namespace baton::bpf
