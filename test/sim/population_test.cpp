@@ -12,7 +12,7 @@ std::uint64_t sum(const std::vector<std::uint32_t>& v) {
   return std::accumulate(v.begin(), v.end(), std::uint64_t{0});
 }
 
-TEST(SimPopulation, CountsEveryFlowOnce) {
+TEST(SimulatorPopulation, CountsEveryFlowOnce) {
   PopulationSpec spec;
   spec.flows = 200'000;
   spec.buckets = 4099;
@@ -26,7 +26,7 @@ TEST(SimPopulation, CountsEveryFlowOnce) {
   EXPECT_NEAR(static_cast<double>(p.tcp) / 200'000.0, 0.70, 0.01);
 }
 
-TEST(SimPopulation, SameSeedSamePopulationOtherSeedOther) {
+TEST(SimulatorPopulation, SameSeedSamePopulationOtherSeedOther) {
   PopulationSpec spec;
   spec.flows = 50'000;
   spec.buckets = 65537;
@@ -37,7 +37,7 @@ TEST(SimPopulation, SameSeedSamePopulationOtherSeedOther) {
   EXPECT_NE(a.per_bucket, c.per_bucket);
 }
 
-TEST(SimPopulation, UsesTheRealHashAndBucket) {
+TEST(SimulatorPopulation, UsesTheRealHashAndBucket) {
   PopulationSpec spec;
   spec.flows = 1000;
   spec.buckets = 251;
@@ -54,7 +54,7 @@ TEST(SimPopulation, UsesTheRealHashAndBucket) {
   EXPECT_NE(generate(spec).per_bucket, expect);  // ports now count
 }
 
-TEST(SimPopulation, IPv6PercentExtremes) {
+TEST(SimulatorPopulation, IPv6PercentExtremes) {
   PopulationSpec spec;
   spec.flows = 10'000;
   spec.ipv6_percent = 0;
@@ -63,14 +63,16 @@ TEST(SimPopulation, IPv6PercentExtremes) {
   EXPECT_EQ(generate(spec).ipv4, 0u);
 }
 
-TEST(SimPopulation, FlowsAreWellFormed) {
+TEST(SimulatorPopulation, FlowsAreWellFormed) {
   std::uint64_t state = 7;
   for (int i = 0; i < 1000; ++i) {
     dist::Packet p = random_flow(state, 50);
     ASSERT_TRUE(p.family == 4 || p.family == 6);
     ASSERT_TRUE(p.proto == BATON_IPPROTO_TCP || p.proto == BATON_IPPROTO_UDP);
     ASSERT_TRUE(p.flags & BATON_PKT_HAS_PORTS);
-    if (p.family == 4) ASSERT_EQ(p.src[1] | p.src[2] | p.src[3] | p.dst[1] | p.dst[2] | p.dst[3], 0u);
+    if (p.family == 4) {
+      ASSERT_EQ(p.src[1] | p.src[2] | p.src[3] | p.dst[1] | p.dst[2] | p.dst[3], 0u);
+    }
   }
 }
 

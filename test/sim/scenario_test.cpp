@@ -8,7 +8,7 @@
 namespace baton::sim {
 namespace {
 
-TEST(SimText, ParseUintIsStrict) {
+TEST(SimulatorText, ParseUintIsStrict) {
   EXPECT_EQ(*parse_uint("42", 0, 100), 42u);
   EXPECT_FALSE(parse_uint("", 0, 100));
   EXPECT_FALSE(parse_uint("-1", 0, 100));
@@ -20,7 +20,7 @@ TEST(SimText, ParseUintIsStrict) {
   EXPECT_EQ(parse_uint("101", 0, 100).error().message, "101 is out of range 0..100");
 }
 
-TEST(SimScenario, OptionListsParse) {
+TEST(SimulatorScenario, OptionListsParse) {
   auto f = parse_event_list(EventKind::fail, "1,2, 3", 1, "--fail 1,2, 3");
   ASSERT_TRUE(f) << f.error().message;
   ASSERT_EQ(f->size(), 3u);
@@ -39,7 +39,7 @@ TEST(SimScenario, OptionListsParse) {
   EXPECT_EQ((*w)[0].weight, 200u);
 }
 
-TEST(SimScenario, OptionListErrorsNameTheOption) {
+TEST(SimulatorScenario, OptionListErrorsNameTheOption) {
   struct Case {
     EventKind kind;
     const char* value;
@@ -61,7 +61,7 @@ TEST(SimScenario, OptionListErrorsNameTheOption) {
   }
 }
 
-TEST(SimScenario, FileSyntax) {
+TEST(SimulatorScenario, FileSyntax) {
   auto r = parse_scenario(
       "# drill\n"
       "fail 3   # first\n"
@@ -88,7 +88,7 @@ TEST(SimScenario, FileSyntax) {
   EXPECT_EQ((*r)[7].origin, "drill.txt:9");
 }
 
-TEST(SimScenario, FileErrorsNameTheLine) {
+TEST(SimulatorScenario, FileErrorsNameTheLine) {
   auto bad_kind = parse_scenario("fail 1\nexplode 2\n", "s.txt", 1);
   ASSERT_FALSE(bad_kind);
   EXPECT_EQ(bad_kind.error().message.rfind("s.txt:2: unknown event 'explode'", 0), 0u)
@@ -107,7 +107,7 @@ TEST(SimScenario, FileErrorsNameTheLine) {
       << no_file.error().message;
 }
 
-TEST(SimScenario, PlannedAndDescribed) {
+TEST(SimulatorScenario, PlannedAndDescribed) {
   EXPECT_FALSE(is_planned(EventKind::fail));
   EXPECT_TRUE(is_planned(EventKind::admin_down));
   EXPECT_TRUE(is_planned(EventKind::add));
