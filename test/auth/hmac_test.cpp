@@ -18,7 +18,7 @@ std::string hex(std::span<const std::uint8_t> b) {
 }
 
 // RFC 4231, test cases 1 and 2.
-TEST(Hmac, Rfc4231Vectors) {
+TEST(AuthHmac, Rfc4231Vectors) {
   Key k1(std::vector<std::uint8_t>(20, 0x0b));
   EXPECT_EQ(hex(hmac_sha256(k1, bytes("Hi There"))),
             "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
@@ -27,7 +27,7 @@ TEST(Hmac, Rfc4231Vectors) {
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
-TEST(Hmac, VerifyAcceptsOnlyTheRightTag) {
+TEST(AuthHmac, VerifyAcceptsOnlyTheRightTag) {
   Key k(std::vector<std::uint8_t>(32, 7));
   std::string msg = "heartbeat";
   Tag t = hmac_sha256(k, bytes(msg));
@@ -43,13 +43,13 @@ TEST(Hmac, VerifyAcceptsOnlyTheRightTag) {
   EXPECT_FALSE(hmac_verify(other, bytes(msg), t));
 }
 
-TEST(Hmac, EmptyMessage) {
+TEST(AuthHmac, EmptyMessage) {
   Key k(std::vector<std::uint8_t>(32, 7));
   Tag t = hmac_sha256(k, {});
   EXPECT_TRUE(hmac_verify(k, {}, t));
 }
 
-TEST(Hmac, DerivedKeysDifferPerLabel) {
+TEST(AuthHmac, DerivedKeysDifferPerLabel) {
   Key master(std::vector<std::uint8_t>(32, 9));
   Key a = derive_key(master, "baton-control-v1");
   Key b = derive_key(master, "baton-sync-v1");

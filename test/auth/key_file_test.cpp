@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 const std::string kHex64 = "8f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0\n";
 
-class KeyFile : public ::testing::Test {
+class AuthKeyFile : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string tmpl = (fs::temp_directory_path() / "baton-key-XXXXXX").string();
@@ -46,7 +46,7 @@ class KeyFile : public ::testing::Test {
   fs::path dir_;
 };
 
-TEST_F(KeyFile, AcceptsOwnerOnlyModes) {
+TEST_F(AuthKeyFile, AcceptsOwnerOnlyModes) {
   for (mode_t mode : {0600, 0400}) {
     auto p = write("k" + std::to_string(mode), kHex64, mode);
     auto k = load_key_file(p, mine());
@@ -56,54 +56,54 @@ TEST_F(KeyFile, AcceptsOwnerOnlyModes) {
   }
 }
 
-TEST_F(KeyFile, AcceptsRawKey) {
+TEST_F(AuthKeyFile, AcceptsRawKey) {
   auto p = write("raw", std::string(48, 'k'), 0600);
   auto k = load_key_file(p, mine());
   ASSERT_TRUE(k.ok()) << k.error().message;
   EXPECT_EQ(k->size(), 48u);
 }
 
-TEST_F(KeyFile, Missing) {
+TEST_F(AuthKeyFile, Missing) {
   expect_error((dir_ / "nope").string(), mine(), "missing");
 }
 
-TEST_F(KeyFile, GroupOrOtherAccessRejected) {
+TEST_F(AuthKeyFile, GroupOrOtherAccessRejected) {
   for (mode_t mode : {0644, 0640, 0604, 0620, 0602, 0610, 0601, 0660}) {
     auto p = write("m" + std::to_string(mode), kHex64, mode);
     expect_error(p, mine(), fmt::format("wrong mode: {:04o} gives group/other access", mode));
   }
 }
 
-TEST_F(KeyFile, TooShort) {
+TEST_F(AuthKeyFile, TooShort) {
   auto p = write("short", kHex64.substr(0, 40), 0600);
   expect_error(p, mine(), "too short: 20 bytes of key material (hex)");
 }
 
-TEST_F(KeyFile, TooLong) {
+TEST_F(AuthKeyFile, TooLong) {
   auto p = write("long", std::string(kMaxKeyFileBytes + 1, 'k'), 0600);
   expect_error(p, mine(), "too long: 4097 bytes");
 }
 
-TEST_F(KeyFile, Empty) {
+TEST_F(AuthKeyFile, Empty) {
   auto p = write("empty", "", 0600);
   expect_error(p, mine(), "empty");
 }
 
-TEST_F(KeyFile, SymlinkRefused) {
+TEST_F(AuthKeyFile, SymlinkRefused) {
   auto target = write("target", kHex64, 0600);
   auto link = (dir_ / "link").string();
   fs::create_symlink(target, link);
   expect_error(link, mine(), "symbolic link");
 }
 
-TEST_F(KeyFile, DirectoryRefused) {
+TEST_F(AuthKeyFile, DirectoryRefused) {
   auto d = dir_ / "sub";
   fs::create_directory(d);
   ::chmod(d.c_str(), 0700);
   expect_error(d.string(), mine(), "not a regular file");
 }
 
-TEST_F(KeyFile, OwnerMustMatchTheRules) {
+TEST_F(AuthKeyFile, OwnerMustMatchTheRules) {
   auto p = write("owned", kHex64, 0600);
   KeyFileRules other{::getuid() + 1};
   expect_error(p, other, fmt::format("wrong owner: owned by uid {}, must be owned by uid {}",
@@ -111,7 +111,7 @@ TEST_F(KeyFile, OwnerMustMatchTheRules) {
 }
 
 // The production rule: root must own the file. Needs root to hand a file to someone else.
-TEST_F(KeyFile, NotOwnedByRootRejected) {
+TEST_F(AuthKeyFile, NotOwnedByRootRejected) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to chown a file to another user";
   auto p = write("nobody", kHex64, 0600);
   ASSERT_EQ(::chown(p.c_str(), 65534, 65534), 0);

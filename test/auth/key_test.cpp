@@ -19,14 +19,14 @@ void expect_error(const std::string& contents, std::string_view needle) {
 
 const std::string kHex64 = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
-TEST(Key, HexWithTrailingNewline) {
+TEST(AuthKey, HexWithTrailingNewline) {
   auto k = parse_key(bytes(kHex64 + "\n"));
   ASSERT_TRUE(k.ok()) << k.error().message;
   ASSERT_EQ(k->size(), 32u);
   for (std::size_t i = 0; i < 32; ++i) EXPECT_EQ(k->bytes()[i], i);
 }
 
-TEST(Key, HexUpperCase) {
+TEST(AuthKey, HexUpperCase) {
   std::string up = kHex64;
   for (auto& c : up) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   auto k = parse_key(bytes(up));
@@ -34,7 +34,7 @@ TEST(Key, HexUpperCase) {
   EXPECT_EQ(k->bytes()[31], 0x1f);
 }
 
-TEST(Key, RawBytesTakenWhole) {
+TEST(AuthKey, RawBytesTakenWhole) {
   std::string raw(40, '\0');
   for (std::size_t i = 0; i < raw.size(); ++i) raw[i] = static_cast<char>(0x80 + i);
   raw.back() = '\n';  // not stripped: raw files are taken whole
@@ -44,7 +44,7 @@ TEST(Key, RawBytesTakenWhole) {
   EXPECT_EQ(k->bytes()[39], '\n');
 }
 
-TEST(Key, Rejections) {
+TEST(AuthKey, Rejections) {
   expect_error("", "empty");
   expect_error(kHex64.substr(0, 62) + "\n", "too short: 31 bytes of key material (hex)");
   expect_error(kHex64 + "a", "odd number of hex digits (65)");
@@ -53,14 +53,14 @@ TEST(Key, Rejections) {
   expect_error(std::string(kMaxKeyFileBytes + 1, 'z'), "too long");
 }
 
-TEST(Key, ErrorsDoNotQuoteTheKey) {
+TEST(AuthKey, ErrorsDoNotQuoteTheKey) {
   std::string secret = "zzzzSECRETzzzz";
   auto k = parse_key(bytes(secret));
   ASSERT_FALSE(k.ok());
   EXPECT_EQ(k.error().message.find("SECRET"), std::string::npos) << k.error().message;
 }
 
-TEST(Key, CopyAndMoveKeepBytes) {
+TEST(AuthKey, CopyAndMoveKeepBytes) {
   auto k = parse_key(bytes(kHex64));
   ASSERT_TRUE(k.ok());
   Key a = *k;

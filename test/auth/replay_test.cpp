@@ -10,7 +10,7 @@ namespace {
 constexpr std::uint32_t kA = 7;
 constexpr std::uint32_t kB = 8;
 
-TEST(ReplayGuard, EachSequenceAcceptedOnce) {
+TEST(AuthReplayGuard, EachSequenceAcceptedOnce) {
   ReplayGuard g;
   EXPECT_EQ(g.accept(kA, 1, 1), Freshness::fresh);
   EXPECT_EQ(g.accept(kA, 1, 1), Freshness::replayed);
@@ -19,14 +19,14 @@ TEST(ReplayGuard, EachSequenceAcceptedOnce) {
   EXPECT_EQ(g.accept(kA, 1, 1), Freshness::replayed);
 }
 
-TEST(ReplayGuard, FirstContactAcceptsAnySequence) {
+TEST(AuthReplayGuard, FirstContactAcceptsAnySequence) {
   ReplayGuard g;
   EXPECT_EQ(g.accept(kA, 3, 123456), Freshness::fresh);
   EXPECT_EQ(g.session(kA)->highest, 123456u);
   EXPECT_EQ(g.accept(kB, 3, 0), Freshness::fresh);
 }
 
-TEST(ReplayGuard, ReorderingInsideTheWindow) {
+TEST(AuthReplayGuard, ReorderingInsideTheWindow) {
   ReplayGuard g;
   EXPECT_EQ(g.accept(kA, 1, 10), Freshness::fresh);
   EXPECT_EQ(g.accept(kA, 1, 5), Freshness::fresh);
@@ -37,7 +37,7 @@ TEST(ReplayGuard, ReorderingInsideTheWindow) {
   EXPECT_EQ(g.session(kA)->highest, 10u);
 }
 
-TEST(ReplayGuard, WindowEdges) {
+TEST(AuthReplayGuard, WindowEdges) {
   ReplayGuard g;
   const std::uint64_t h = 5000;
   EXPECT_EQ(g.accept(kA, 1, h), Freshness::fresh);
@@ -55,7 +55,7 @@ TEST(ReplayGuard, WindowEdges) {
 
 // Sequences kReplayWindow apart share a bit; sliding must clear it so neither is confused
 // with the other.
-TEST(ReplayGuard, SlidingClearsReusedSlots) {
+TEST(AuthReplayGuard, SlidingClearsReusedSlots) {
   ReplayGuard g;
   EXPECT_EQ(g.accept(kA, 1, 6), Freshness::fresh);
   EXPECT_EQ(g.accept(kA, 1, 6 + kReplayWindow - 1), Freshness::fresh);
@@ -67,7 +67,7 @@ TEST(ReplayGuard, SlidingClearsReusedSlots) {
   EXPECT_EQ(g.check(kA, 1, 7), Freshness::fresh);
 }
 
-TEST(ReplayGuard, JumpBeyondTheWindowForgetsEverything) {
+TEST(AuthReplayGuard, JumpBeyondTheWindowForgetsEverything) {
   ReplayGuard g;
   for (std::uint64_t s = 1; s <= 10; ++s) EXPECT_EQ(g.accept(kA, 1, s), Freshness::fresh);
   EXPECT_EQ(g.accept(kA, 1, 1'000'000), Freshness::fresh);
@@ -76,7 +76,7 @@ TEST(ReplayGuard, JumpBeyondTheWindowForgetsEverything) {
     ASSERT_EQ(g.check(kA, 1, s), Freshness::fresh) << s;
 }
 
-TEST(ReplayGuard, NewEpochRestartsTheSequenceOldEpochIsStale) {
+TEST(AuthReplayGuard, NewEpochRestartsTheSequenceOldEpochIsStale) {
   ReplayGuard g;
   EXPECT_EQ(g.accept(kA, 100, 5000), Freshness::fresh);
   // The sender restarted: new epoch, sequence from 1 again.
@@ -90,7 +90,7 @@ TEST(ReplayGuard, NewEpochRestartsTheSequenceOldEpochIsStale) {
   EXPECT_EQ(g.accept(kA, 99, 1), Freshness::stale_epoch);
 }
 
-TEST(ReplayGuard, SendersAreIndependent) {
+TEST(AuthReplayGuard, SendersAreIndependent) {
   ReplayGuard g;
   EXPECT_EQ(g.accept(kA, 5, 1), Freshness::fresh);
   EXPECT_EQ(g.accept(kB, 1, 1), Freshness::fresh);  // lower epoch, other sender
@@ -98,7 +98,7 @@ TEST(ReplayGuard, SendersAreIndependent) {
   EXPECT_EQ(g.senders(), 2u);
 }
 
-TEST(ReplayGuard, CheckChangesNothing) {
+TEST(AuthReplayGuard, CheckChangesNothing) {
   ReplayGuard g;
   EXPECT_EQ(g.accept(kA, 5, 100), Freshness::fresh);
   for (int i = 0; i < 3; ++i) {
@@ -111,13 +111,13 @@ TEST(ReplayGuard, CheckChangesNothing) {
   EXPECT_EQ(g.senders(), 1u);
 }
 
-TEST(ReplayGuardDeathTest, CommitOfAReplayAborts) {
+TEST(AuthReplayGuardDeathTest, CommitOfAReplayAborts) {
   ReplayGuard g;
   g.commit(kA, 1, 1);
   EXPECT_DEATH(g.commit(kA, 1, 1), "did not find fresh");
 }
 
-TEST(ReplayGuard, SenderLimitAndForget) {
+TEST(AuthReplayGuard, SenderLimitAndForget) {
   ReplayGuard g(2);
   EXPECT_EQ(g.accept(1, 1, 1), Freshness::fresh);
   EXPECT_EQ(g.accept(2, 1, 1), Freshness::fresh);
@@ -128,7 +128,7 @@ TEST(ReplayGuard, SenderLimitAndForget) {
   EXPECT_EQ(g.accept(3, 1, 1), Freshness::fresh);
 }
 
-TEST(ReplayGuard, ExtremeSequences) {
+TEST(AuthReplayGuard, ExtremeSequences) {
   ReplayGuard g;
   EXPECT_EQ(g.accept(kA, 1, UINT64_MAX - 1), Freshness::fresh);
   EXPECT_EQ(g.accept(kA, 1, UINT64_MAX), Freshness::fresh);
@@ -136,7 +136,7 @@ TEST(ReplayGuard, ExtremeSequences) {
   EXPECT_EQ(g.accept(kA, 1, 0), Freshness::too_old);
 }
 
-TEST(ReplayGuard, FreshnessNames) {
+TEST(AuthReplayGuard, FreshnessNames) {
   EXPECT_EQ(freshness_name(Freshness::fresh), "fresh");
   EXPECT_EQ(freshness_name(Freshness::replayed), "replayed");
   EXPECT_EQ(freshness_name(Freshness::too_old), "too-old");
@@ -144,7 +144,7 @@ TEST(ReplayGuard, FreshnessNames) {
   EXPECT_EQ(freshness_name(Freshness::sender_limit), "sender-limit");
 }
 
-TEST(Epoch, GrowsWithTheClockAndPastThePersistedValue) {
+TEST(AuthEpoch, GrowsWithTheClockAndPastThePersistedValue) {
   EXPECT_EQ(next_epoch(0, 1'700'000'000'000'000'000u), 1'700'000'000'000'000'000u);
   // The clock stepped back: the persisted value still moves the epoch forward.
   EXPECT_EQ(next_epoch(1'700'000'000'000'000'000u, 1'600'000'000'000'000'000u),

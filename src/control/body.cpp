@@ -1,0 +1,283 @@
+#include "control/body.hpp"
+
+#include "control/header.hpp"
+#include "control/wire.hpp"
+#include "dist/table_wire.hpp"
+
+namespace baton::control {
+namespace {
+
+using wire::Reader;
+using wire::Writer;
+
+Status all(std::initializer_list<Status> checks) {
+  for (const auto& s : checks)
+    if (!s.ok()) return s;
+  return {};
+}
+
+Status check_admin(Admin a, const char* field) {
+  if (a != Admin::up && a != Admin::down)
+    return err("{}: {} is neither 0 (up) nor 1 (down)", field, static_cast<int>(a));
+  return {};
+}
+
+// --- validation -------------------------------------------------------------------------
+
+Status validate(const Register& m) {
+  if (m.interfaces.size() > kMaxInterfaces)
+    return err("{} interfaces, at most {}", m.interfaces.size(), kMaxInterfaces);
+  for (const auto& i : m.interfaces) {
+    auto side = static_cast<std::uint8_t>(i.side);
+    if (side < 1 || side > 3) return err("interface {}: side {} (1..3 defined)", i.name, side);
+    if (auto s = wire::check_name(i.name, kMaxIfnameBytes, "interface name"); !s) return s;
+  }
+  return all({wire::check_name(m.name, kMaxNameBytes, "name"),
+              check_admin(m.admin.state, "admin state"),
+              wire::check_label(m.admin.who, kMaxWhoBytes, "admin who"),
+              wire::check_text(m.admin.reason, kMaxTextBytes, "admin reason")});
+}
+
+Status validate(const RegisterAck& m) {
+  if (m.assigned_id == kAnyMemberId) return err("assigned id 0x{:04x} is reserved", m.assigned_id);
+  if (m.orchestrator_id == 0) return err("orchestrator id 0");
+  if (m.heartbeat_us < kMinHeartbeatUs || m.heartbeat_us > kMaxHeartbeatUs)
+    return err("heartbeat interval {} us, {}..{} allowed", m.heartbeat_us, kMinHeartbeatUs,
+               kMaxHeartbeatUs);
+  return {};
+}
+
+Status validate(const Heartbeat& m) {
+  if (m.load.cpu_permille > kMaxCpuPermille)
+    return err("cpu {} permille, at most {}", m.load.cpu_permille, kMaxCpuPermille);
+  return check_admin(m.admin, "admin state");
+}
+
+Status validate(const TablePush& m) {
+  if (m.table.size() == 0) return err("table has no buckets");
+  return {};
+}
+
+Status validate(const TableAck&) { return {}; }
+
+Status validate(const Command& m) {
+  auto kind = static_cast<std::uint8_t>(m.kind);
+  if (kind < 1 || kind > 3) return err("command kind {} (1..3 defined)", kind);
+  if (m.kind == CommandKind::resync && m.persistent) return err("resync cannot be persistent");
+  return all({wire::check_label(m.who, kMaxWhoBytes, "who"),
+              wire::check_text(m.reason, kMaxTextBytes, "reason")});
+}
+
+Status validate(const CommandResult& m) {
+  auto st = static_cast<std::uint8_t>(m.status);
+  if (st > 2) return err("command status {} (0..2 defined)", st);
+  return wire::check_text(m.detail, kMaxTextBytes, "detail");
+}
+
+// --- encoding ---------------------------------------------------------------------------
+
+void encode(const Register& m, Writer& w) {
+  w.str8(m.name);
+  w.u16(m.requested_id);
+  w.u32(m.capabilities);
+  w.u8(static_cast<std::uint8_t>(m.interfaces.size()));
+  for (const auto& i : m.interfaces) {
+    w.u8(static_cast<std::uint8_t>(i.side));
+    w.str8(i.name);
+    w.bytes(i.mac);
+  }
+  w.u8(static_cast<std::uint8_t>(m.admin.state));
+  w.u8(m.admin.persistent ? 1 : 0);
+  w.str8(m.admin.who);
+  w.str16(m.admin.reason);
+}
+
+void encode(const RegisterAck& m, Writer& w) {
+  w.u16(m.assigned_id);
+  w.u32(m.orchestrator_id);
+  w.u32(m.heartbeat_us);
+}
+
+void encode(const Heartbeat& m, Writer& w) {
+  w.u64(m.generation);
+  w.u16(m.load.cpu_permille);
+  w.u64(m.load.packets_per_sec);
+  w.u64(m.load.bytes_per_sec);
+  w.u64(m.load.conntrack_count);
+  w.u8(static_cast<std::uint8_t>(m.admin));
+  w.u8(m.admin_persistent ? 1 : 0);
+}
+
+void encode(const TablePush& m, Writer& w) {
+  auto table = dist::encode_table(m.table, dist::TableWireKind::inputs);
+  w.u64(m.table.generation());
+  w.u32(static_cast<std::uint32_t>(table.size()));
+  w.bytes(table);
+}
+
+void encode(const TableAck& m, Writer& w) { w.u64(m.generation); }
+
+void encode(const Command& m, Writer& w) {
+  w.u32(m.command_id);
+  w.u8(static_cast<std::uint8_t>(m.kind));
+  w.u8(m.persistent ? 1 : 0);
+  w.str8(m.who);
+  w.str16(m.reason);
+}
+
+void encode(const CommandResult& m, Writer& w) {
+  w.u32(m.command_id);
+  w.u8(static_cast<std::uint8_t>(m.status));
+  w.str16(m.detail);
+}
+
+// --- decoding: reads the fields; limits are validate()'s job ---------------------------
+
+Result<Body> decode_register(Reader& r) {
+  Register m;
+  std::uint8_t count = 0;
+  r.str8(m.name, "name");
+  r.u16(m.requested_id, "requested id");
+  r.u32(m.capabilities, "capabilities");
+  r.u8(count, "interface count");
+  if (!r.failed() && count > kMaxInterfaces)
+    return err("{} interfaces, at most {}", count, kMaxInterfaces);
+  for (std::uint8_t i = 0; i < count && !r.failed(); ++i) {
+    Interface itf;
+    std::uint8_t side = 0;
+    std::span<const std::uint8_t> mac;
+    r.u8(side, "interface side");
+    r.str8(itf.name, "interface name");
+    if (r.bytes(6, mac, "interface MAC")) std::copy(mac.begin(), mac.end(), itf.mac.begin());
+    itf.side = static_cast<Side>(side);
+    m.interfaces.push_back(std::move(itf));
+  }
+  std::uint8_t admin = 0;
+  r.u8(admin, "admin state");
+  r.boolean(m.admin.persistent, "admin persistent");
+  r.str8(m.admin.who, "admin who");
+  r.str16(m.admin.reason, "admin reason");
+  m.admin.state = static_cast<Admin>(admin);
+  if (r.failed()) return Error{r.error()};
+  return Body{std::move(m)};
+}
+
+Result<Body> decode_register_ack(Reader& r) {
+  RegisterAck m;
+  r.u16(m.assigned_id, "assigned id");
+  r.u32(m.orchestrator_id, "orchestrator id");
+  r.u32(m.heartbeat_us, "heartbeat interval");
+  if (r.failed()) return Error{r.error()};
+  return Body{m};
+}
+
+Result<Body> decode_heartbeat(Reader& r) {
+  Heartbeat m;
+  std::uint8_t admin = 0;
+  r.u64(m.generation, "generation");
+  r.u16(m.load.cpu_permille, "cpu permille");
+  r.u64(m.load.packets_per_sec, "packets/s");
+  r.u64(m.load.bytes_per_sec, "bytes/s");
+  r.u64(m.load.conntrack_count, "conntrack count");
+  r.u8(admin, "admin state");
+  r.boolean(m.admin_persistent, "admin persistent");
+  m.admin = static_cast<Admin>(admin);
+  if (r.failed()) return Error{r.error()};
+  return Body{m};
+}
+
+Result<Body> decode_table_push(Reader& r) {
+  std::uint64_t generation = 0;
+  std::uint32_t length = 0;
+  std::span<const std::uint8_t> bytes;
+  r.u64(generation, "generation");
+  r.u32(length, "table length");
+  r.bytes(length, bytes, "table");
+  if (r.failed()) return Error{r.error()};
+  constexpr std::size_t kKindOffset = 5;  // docs/protocols.md, "Table wire form, version 1"
+  if (bytes.size() > kKindOffset &&
+      bytes[kKindOffset] != static_cast<std::uint8_t>(dist::TableWireKind::inputs))
+    return err("table wire kind {}, a push carries kind 1 (inputs)", bytes[kKindOffset]);
+  auto table = dist::decode_table(bytes);
+  if (!table) return err("table: {}", table.error().message);
+  if (table->generation() != generation)
+    return err("generation {} but the table is generation {}", generation, table->generation());
+  return Body{TablePush{std::move(table).value()}};
+}
+
+Result<Body> decode_table_ack(Reader& r) {
+  TableAck m;
+  r.u64(m.generation, "generation");
+  if (r.failed()) return Error{r.error()};
+  return Body{m};
+}
+
+Result<Body> decode_command(Reader& r) {
+  Command m;
+  std::uint8_t kind = 0;
+  r.u32(m.command_id, "command id");
+  r.u8(kind, "command kind");
+  r.boolean(m.persistent, "persistent");
+  r.str8(m.who, "who");
+  r.str16(m.reason, "reason");
+  m.kind = static_cast<CommandKind>(kind);
+  if (r.failed()) return Error{r.error()};
+  return Body{std::move(m)};
+}
+
+Result<Body> decode_command_result(Reader& r) {
+  CommandResult m;
+  std::uint8_t status = 0;
+  r.u32(m.command_id, "command id");
+  r.u8(status, "status");
+  r.str16(m.detail, "detail");
+  m.status = static_cast<CommandStatus>(status);
+  if (r.failed()) return Error{r.error()};
+  return Body{std::move(m)};
+}
+
+Result<Body> decode_fields(MessageType t, Reader& r) {
+  switch (t) {
+    case MessageType::register_: return decode_register(r);
+    case MessageType::register_ack: return decode_register_ack(r);
+    case MessageType::heartbeat: return decode_heartbeat(r);
+    case MessageType::table_push: return decode_table_push(r);
+    case MessageType::table_ack: return decode_table_ack(r);
+    case MessageType::command: return decode_command(r);
+    case MessageType::command_result: return decode_command_result(r);
+  }
+  return err("type {} has no body decoder", static_cast<int>(t));
+}
+
+}  // namespace
+
+Status validate_body(const Body& b) {
+  return std::visit([](const auto& m) { return validate(m); }, b);
+}
+
+Result<std::vector<std::uint8_t>> encode_body(const Body& b) {
+  if (auto s = validate_body(b); !s)
+    return err("{}: {}", message_type_name(type_of(b)), s.error().message);
+  std::vector<std::uint8_t> out;
+  Writer w(out);
+  std::visit([&](const auto& m) { encode(m, w); }, b);
+  if (out.size() > kMaxBodyBytes)
+    return err("{}: body of {} bytes, at most {}", message_type_name(type_of(b)), out.size(),
+               kMaxBodyBytes);
+  return out;
+}
+
+Decoded<Body> decode_body(MessageType t, std::span<const std::uint8_t> bytes) {
+  auto name = message_type_name(t);
+  Reader r(bytes);
+  auto body = decode_fields(t, r);
+  if (!body) return drop(DropReason::malformed_body, "{}: {}", name, body.error().message);
+  if (r.remaining() != 0)
+    return drop(DropReason::malformed_body, "{}: {} bytes left over after the body", name,
+                r.remaining());
+  if (auto s = validate_body(*body); !s)
+    return drop(DropReason::malformed_body, "{}: {}", name, s.error().message);
+  return std::move(body).value();
+}
+
+}  // namespace baton::control

@@ -1,0 +1,137 @@
+// The agent ↔ orchestrator control messages, version 1 (docs/protocols.md, "Control channel,
+// version 1"). These are the decoded bodies; header.hpp is the common header and codec.hpp
+// puts the two together with the MAC.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "dist/table.hpp"
+
+namespace baton::control {
+
+enum class MessageType : std::uint8_t {
+  register_ = 1,     // agent → orchestrator
+  register_ack = 2,  // orchestrator → agent
+  heartbeat = 3,     // agent → orchestrator
+  table_push = 4,    // orchestrator → agent
+  table_ack = 5,     // agent → orchestrator
+  command = 6,       // orchestrator → agent
+  command_result = 7 // agent → orchestrator
+};
+inline constexpr std::uint8_t kMaxMessageType = 7;
+
+// "register", "register-ack", "heartbeat", "table-push", "table-ack", "command",
+// "command-result"; "unknown" for anything else.
+std::string_view message_type_name(MessageType t);
+
+// Limits (checked by encoder and decoder alike).
+inline constexpr std::size_t kMaxNameBytes = 64;      // member names: 1..64, bytes 0x21-0x7E
+inline constexpr std::size_t kMaxIfnameBytes = 15;    // interface names (IFNAMSIZ - 1), same bytes
+inline constexpr std::size_t kMaxWhoBytes = 64;       // who: 0..64, bytes 0x20-0x7E
+inline constexpr std::size_t kMaxTextBytes = 256;     // reason/detail: 0..256, any byte but NUL
+inline constexpr std::size_t kMaxInterfaces = 16;
+inline constexpr std::uint16_t kMaxCpuPermille = 1000;
+inline constexpr std::uint32_t kMinHeartbeatUs = 1'000;
+inline constexpr std::uint32_t kMaxHeartbeatUs = 10'000'000;
+inline constexpr std::uint32_t kDefaultHeartbeatUs = 10'000;  // 10 ms
+inline constexpr dist::MemberId kAnyMemberId = dist::kNoMember;  // "assign me one"
+
+// Capability bits an agent announces; unknown bits are carried and ignored.
+inline constexpr std::uint32_t kCapHyperSync = 1u << 0;
+inline constexpr std::uint32_t kCapConntrackCount = 1u << 1;
+
+enum class Side : std::uint8_t { external = 1, internal = 2, sync = 3 };
+enum class Admin : std::uint8_t { up = 0, down = 1 };
+
+struct Interface {
+  Side side = Side::external;
+  std::string name;                    // kernel interface name
+  std::array<std::uint8_t, 6> mac{};
+  bool operator==(const Interface&) const = default;
+};
+
+// A member's admin state as persisted on it (clusterXL_admin down -p): who set it and why.
+struct AdminState {
+  Admin state = Admin::up;
+  bool persistent = false;
+  std::string who;
+  std::string reason;
+  bool operator==(const AdminState&) const = default;
+};
+
+struct Register {
+  std::string name;
+  dist::MemberId requested_id = kAnyMemberId;
+  std::uint32_t capabilities = 0;
+  std::vector<Interface> interfaces;
+  AdminState admin;
+  bool operator==(const Register&) const = default;
+};
+
+struct RegisterAck {
+  dist::MemberId assigned_id = 0;
+  std::uint32_t orchestrator_id = 0;
+  std::uint32_t heartbeat_us = kDefaultHeartbeatUs;
+  bool operator==(const RegisterAck&) const = default;
+};
+
+struct Load {
+  std::uint16_t cpu_permille = 0;
+  std::uint64_t packets_per_sec = 0;
+  std::uint64_t bytes_per_sec = 0;
+  std::uint64_t conntrack_count = 0;
+  bool operator==(const Load&) const = default;
+};
+
+struct Heartbeat {
+  Load load;
+  std::uint64_t generation = 0;  // the table generation the agent runs (0: none yet)
+  Admin admin = Admin::up;
+  bool admin_persistent = false;
+  bool operator==(const Heartbeat&) const = default;
+};
+
+// Carries the table in its wire form, kind inputs (dist/table_wire.hpp); the table's own
+// generation is the push's generation.
+struct TablePush {
+  dist::Table table;
+  bool operator==(const TablePush& o) const;
+};
+
+struct TableAck {
+  std::uint64_t generation = 0;
+  bool operator==(const TableAck&) const = default;
+};
+
+enum class CommandKind : std::uint8_t { admin_down = 1, admin_up = 2, resync = 3 };
+
+struct Command {
+  std::uint32_t command_id = 0;
+  CommandKind kind = CommandKind::resync;
+  bool persistent = false;  // admin_down/admin_up only: survives the member's restarts
+  std::string who;
+  std::string reason;
+  bool operator==(const Command&) const = default;
+};
+
+enum class CommandStatus : std::uint8_t { done = 0, failed = 1, refused = 2 };
+
+struct CommandResult {
+  std::uint32_t command_id = 0;
+  CommandStatus status = CommandStatus::done;
+  std::string detail;
+  bool operator==(const CommandResult&) const = default;
+};
+
+// Alternatives in MessageType order (index + 1 == type).
+using Body = std::variant<Register, RegisterAck, Heartbeat, TablePush, TableAck, Command,
+                          CommandResult>;
+
+MessageType type_of(const Body& b);
+
+}  // namespace baton::control
