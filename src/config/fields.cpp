@@ -13,15 +13,22 @@ std::string item_path(std::string_view parent, std::size_t index) {
   return fmt::format("{}[{}]", parent, index);
 }
 
+std::string printable(std::string_view s) {
+  std::string shown;
+  for (std::size_t i = 0; i < s.size() && i < 40; ++i) {
+    auto u = static_cast<unsigned char>(s[i]);
+    if (u >= 0x20 && u < 0x7f) shown += s[i];
+    else shown += fmt::format("\\x{:02x}", u);
+  }
+  if (s.size() > 40) shown += "...";
+  return shown;
+}
+
 std::string describe(const YAML::Node& n) {
   switch (n.Type()) {
     case YAML::NodeType::Map: return "a map";
     case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Scalar: {
-      const std::string& s = n.Scalar();
-      if (s.size() > 40) return fmt::format("'{}...'", s.substr(0, 40));
-      return fmt::format("'{}'", s);
-    }
+    case YAML::NodeType::Scalar: return fmt::format("'{}'", printable(n.Scalar()));
     default: return "nothing";
   }
 }
@@ -39,6 +46,10 @@ std::optional<std::string> read_text(Diagnostics& d, const Field& f) {
   if (!s) return std::nullopt;
   if (s->empty()) {
     d.add(f.at, f.path, "must not be empty");
+    return std::nullopt;
+  }
+  if (s->size() > kMaxText) {
+    d.add(f.at, f.path, fmt::format("longer than {} characters", kMaxText));
     return std::nullopt;
   }
   for (char c : *s) {
@@ -111,8 +122,7 @@ std::string choice_error(std::string_view got, std::span<const std::string_view>
     if (i > 0) list += i + 1 == names.size() ? " or " : ", ";
     list += names[i];
   }
-  std::string shown(got.substr(0, 40));
-  return fmt::format("'{}' is not {}{}{}", shown, names.size() > 1 ? "one of " : "", list,
+  return fmt::format("'{}' is not {}{}{}", printable(got), names.size() > 1 ? "one of " : "", list,
                      did_you_mean(got, names));
 }
 
@@ -132,7 +142,7 @@ MapReader::MapReader(Diagnostics& d, const Field& f, std::initializer_list<std::
       continue;
     }
     const std::string& key = kv.first.Scalar();
-    std::string path = child_path(f.path, key);
+    std::string path = child_path(f.path, printable(key));
     bool is_known = false;
     for (auto k : known) is_known = is_known || k == key;
     if (!is_known) {

@@ -39,12 +39,15 @@ struct Field {
 std::string child_path(std::string_view parent, std::string_view key);
 std::string item_path(std::string_view parent, std::size_t index);
 
+// Text for a message: at most 40 bytes, anything but printable ASCII as \xNN.
+std::string printable(std::string_view s);
 // "a map", "a list", "nothing", or the scalar in quotes: for "expected X, found Y".
 std::string describe(const YAML::Node& n);
 
 // The scalar's text, or an error "expected <what>, found <describe>".
 std::optional<std::string> read_scalar(Diagnostics& d, const Field& f, std::string_view what);
-// A non-empty scalar without control characters.
+// A non-empty scalar of at most kMaxText bytes without control characters.
+inline constexpr std::size_t kMaxText = 4096;
 std::optional<std::string> read_text(Diagnostics& d, const Field& f);
 // A whole number, decimal or 0x-hex, within lo..hi.
 std::optional<std::uint64_t> read_uint(Diagnostics& d, const Field& f, std::uint64_t lo,

@@ -25,7 +25,7 @@ OrchestratorConfig parse_ok(std::string_view text) {
   return r.ok() ? *r : OrchestratorConfig{};
 }
 
-TEST(OrchestratorConfig, ExampleFileParses) {
+TEST(ConfigOrchestrator, ExampleFileParses) {
   auto r = load_orchestrator_config(BATON_EXAMPLES_DIR "/batond.yaml");
   ASSERT_TRUE(r.ok()) << r.error().message;
   const auto& c = *r;
@@ -81,7 +81,7 @@ TEST(OrchestratorConfig, ExampleFileParses) {
   EXPECT_EQ(c.autoscale->max_members, 5u);
 }
 
-TEST(OrchestratorConfig, DefaultsApplied) {
+TEST(ConfigOrchestrator, DefaultsApplied) {
   auto c = parse_ok(kMinimal);
   EXPECT_EQ(c.self.priority, 100);
   EXPECT_EQ(c.members[0].weight, 100u);
@@ -109,14 +109,14 @@ TEST(OrchestratorConfig, DefaultsApplied) {
   EXPECT_FALSE(c.autoscale.has_value());
 }
 
-TEST(OrchestratorConfig, PeerPortDefaults) {
+TEST(ConfigOrchestrator, PeerPortDefaults) {
   auto c = parse_ok(std::string(kMinimal) + "peer: {address: 'fd00::2'}\n");
   ASSERT_TRUE(c.peer.has_value());
   EXPECT_EQ(c.peer->address.to_string(), "fd00::2");
   EXPECT_EQ(c.peer->port, kDefaultPeerPort);
 }
 
-TEST(OrchestratorConfig, MetricsCanBeTurnedOff) {
+TEST(ConfigOrchestrator, MetricsCanBeTurnedOff) {
   auto c = parse_ok(std::string(kMinimal) + "metrics: {listen: off}\n");
   EXPECT_FALSE(c.metrics.has_value());
   c = parse_ok(std::string(kMinimal) + "metrics: {listen: '[::1]:9100'}\n");
@@ -124,7 +124,7 @@ TEST(OrchestratorConfig, MetricsCanBeTurnedOff) {
   EXPECT_EQ(c.metrics->to_string(), "[::1]:9100");
 }
 
-TEST(OrchestratorConfig, Vrrp2DefaultsToOneSecondAndWholeSeconds) {
+TEST(ConfigOrchestrator, Vrrp2DefaultsToOneSecondAndWholeSeconds) {
   auto c = parse_ok(std::string(kMinimal) + "vrrp: {version: 2}\n");
   EXPECT_EQ(c.vrrp.version, vrrp::Version::v2);
   EXPECT_EQ(c.vrrp.advert_interval_ms, 1000u);
@@ -132,12 +132,12 @@ TEST(OrchestratorConfig, Vrrp2DefaultsToOneSecondAndWholeSeconds) {
   EXPECT_EQ(c.vrrp.advert_interval_ms, 3000u);
 }
 
-TEST(OrchestratorConfig, ChecksumWithoutPseudoHeader) {
+TEST(ConfigOrchestrator, ChecksumWithoutPseudoHeader) {
   auto c = parse_ok(std::string(kMinimal) + "vrrp: {checksum: without}\n");
   EXPECT_EQ(c.vrrp.checksum, vrrp::ChecksumMode::message_only);
 }
 
-TEST(OrchestratorConfig, AutoscaleDefaultsForCpu) {
+TEST(ConfigOrchestrator, AutoscaleDefaultsForCpu) {
   auto c = parse_ok(std::string(kMinimal) + "spares: [{name: gw9, id: 9}]\nautoscale: {}\n");
   ASSERT_TRUE(c.autoscale.has_value());
   EXPECT_EQ(c.autoscale->metric, ScaleMetric::cpu);
@@ -149,7 +149,7 @@ TEST(OrchestratorConfig, AutoscaleDefaultsForCpu) {
   EXPECT_EQ(c.autoscale->max_members, 2u);  // one member and one spare
 }
 
-TEST(OrchestratorConfig, AutoscaleOnPacketRate) {
+TEST(ConfigOrchestrator, AutoscaleOnPacketRate) {
   auto c = parse_ok(std::string(kMinimal) +
                     "autoscale: {metric: pps, scale_out_above: 2000000, scale_in_below: 500000}\n");
   ASSERT_TRUE(c.autoscale.has_value());
@@ -157,19 +157,19 @@ TEST(OrchestratorConfig, AutoscaleOnPacketRate) {
   EXPECT_EQ(c.autoscale->scale_out_above, 2000000u);
 }
 
-TEST(OrchestratorConfig, HexAndBoolSpellings) {
+TEST(ConfigOrchestrator, HexAndBoolSpellings) {
   auto c = parse_ok(std::string(kMinimal) +
                     "distribution: {seed: 0xFFFFFFFF}\nvrrp: {preempt: no}\n");
   EXPECT_EQ(c.distribution.seed, 0xFFFFFFFFu);
   EXPECT_FALSE(c.vrrp.preempt);
 }
 
-TEST(OrchestratorConfig, CommentsBeforeTheSettingsAreFine) {
+TEST(ConfigOrchestrator, CommentsBeforeTheSettingsAreFine) {
   auto c = parse_ok("# comment\n\n" + std::string(kMinimal));
   EXPECT_EQ(c.group, "sg1");
 }
 
-TEST(OrchestratorConfig, EqualityFollowsContent) {
+TEST(ConfigOrchestrator, EqualityFollowsContent) {
   auto a = parse_ok(kMinimal);
   auto b = parse_ok(kMinimal);
   EXPECT_EQ(a, b);
