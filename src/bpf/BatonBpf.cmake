@@ -8,7 +8,9 @@ find_program(BATON_BPFTOOL NAMES bpftool PATHS /usr/sbin /sbin /usr/local/sbin R
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBBPF REQUIRED IMPORTED_TARGET GLOBAL libbpf)
 execute_process(COMMAND ${CMAKE_C_COMPILER} -print-multiarch
-  OUTPUT_VARIABLE BATON_MULTIARCH OUTPUT_STRIP_TRAILING_WHITESPACE)
+  OUTPUT_VARIABLE multiarch OUTPUT_STRIP_TRAILING_WHITESPACE)
+# Cached so that the function sees it from any directory (bench/xdp calls it too).
+set(BATON_MULTIARCH "${multiarch}" CACHE INTERNAL "multiarch include dir for asm/types.h")
 
 function(baton_bpf_skeleton)
   cmake_parse_arguments(B "" "TARGET;SOURCE;NAME" "" ${ARGN})

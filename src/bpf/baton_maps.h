@@ -4,7 +4,8 @@
  * and the C++ map writer. One definition of every key, value and limit. See docs/datapath.md.
  *
  * Rules for this file: C, fixed-width types, no padding the compiler could choose (every
- * struct is laid out by hand), nothing but declarations.
+ * struct is laid out by hand), nothing but declarations and the one hash both sides must
+ * agree on (the own-address filter's).
  */
 #ifndef BATON_MAPS_H
 #define BATON_MAPS_H
@@ -101,5 +102,24 @@ struct baton_iface {
 struct baton_addr6 {
   bm_u8 addr[16];
 };
+
+/* baton_local_filter, the single element of an array: one bit per slot, set for every slot
+ * an own address hashes to. A transit packet whose destination's bit is clear skips the hash
+ * lookup in baton_local4/6 (most packets); a set bit only means "look it up". User space sets
+ * a bit after adding an address to the hash map and clears bits only after removing it. */
+#define BATON_LOCAL_FILTER_BITS 4096u
+struct baton_local_filter {
+  bm_u64 bits[BATON_LOCAL_FILTER_BITS / 64];
+};
+
+/* Filter slot of an IPv4 address given as it lies in memory (network order). */
+static inline bm_u32 baton_local_slot4(bm_u32 addr_net) {
+  return (bm_u32)((addr_net * 0x9E3779B1u) >> 20);
+}
+
+/* Filter slot of an IPv6 address given as four 32-bit words as they lie in memory. */
+static inline bm_u32 baton_local_slot6(const bm_u32 *w) {
+  return baton_local_slot4(w[0] ^ w[1] ^ w[2] ^ w[3] ^ 0x6u);
+}
 
 #endif /* BATON_MAPS_H */

@@ -66,6 +66,13 @@ struct {
 } baton_local6 SEC(".maps");
 
 struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct baton_local_filter);
+} baton_local_filter SEC(".maps");
+
+struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
   __uint(max_entries, BATON_V_COUNT);
   __type(key, __u32);
@@ -88,12 +95,21 @@ static __always_inline int verdict(__u32 v, __u64 bytes, int action) {
   return action;
 }
 
+/* Whether the own-address filter has the bit of `slot` set (then the hash map decides). */
+static __always_inline int maybe_local(__u32 slot) {
+  __u32 zero = 0;
+  struct baton_local_filter *f = bpf_map_lookup_elem(&baton_local_filter, &zero);
+  if (!f) return 1;
+  return (f->bits[(slot / 64) & (BATON_LOCAL_FILTER_BITS / 64 - 1)] >> (slot & 63)) & 1;
+}
+
 /* Traffic for the orchestrator itself: VRRP, multicast and broadcast, own addresses. */
 static __always_inline int is_local4(const __u8 *ip, __u8 outer_proto) {
   __u32 dst;
   if (outer_proto == BATON_IPPROTO_VRRP) return 1;
   __builtin_memcpy(&dst, ip + 16, 4); /* network order */
   if ((dst & 0xF0) == 0xE0 || dst == 0xFFFFFFFFu) return 1; /* 224/4, broadcast */
+  if (!maybe_local(baton_local_slot4(dst))) return 0;
   return bpf_map_lookup_elem(&baton_local4, &dst) != 0;
 }
 
@@ -109,6 +125,9 @@ static __always_inline int is_local6(const __u8 *ip, const __u8 *end, __u8 outer
     if (ip[40] >= 133 && ip[40] <= 137) return 1;
   }
   __builtin_memcpy(&dst, ip + 24, 16);
+  __u32 w[4];
+  __builtin_memcpy(w, ip + 24, 16);
+  if (!maybe_local(baton_local_slot6(w))) return 0;
   return bpf_map_lookup_elem(&baton_local6, &dst) != 0;
 }
 

@@ -77,6 +77,7 @@ Result<std::unique_ptr<Datapath>> Datapath::open(const DatapathOptions& options)
   fds.tx = bpf_map__fd(skel->skel->maps.baton_tx);
   fds.local4 = bpf_map__fd(skel->skel->maps.baton_local4);
   fds.local6 = bpf_map__fd(skel->skel->maps.baton_local6);
+  fds.local_filter = bpf_map__fd(skel->skel->maps.baton_local_filter);
   fds.verdicts = bpf_map__fd(skel->skel->maps.baton_verdicts);
   fds.member_stats = bpf_map__fd(skel->skel->maps.baton_member_stats);
   auto writer = LibbpfMapWriter::create(fds);

@@ -141,18 +141,48 @@ Status LibbpfMapWriter::clear_uplink(std::uint32_t ifindex) {
   return update(fds_.ifaces, &ifindex, &v, "update of map baton_ifaces");
 }
 
+Status LibbpfMapWriter::rebuild_local_filter() {
+  baton_local_filter filter{};
+  auto set = [&](std::uint32_t slot) {
+    slot %= BATON_LOCAL_FILTER_BITS;
+    filter.bits[slot / 64] |= std::uint64_t{1} << (slot % 64);
+  };
+  std::uint32_t k4 = 0, next4 = 0;
+  const std::uint32_t* prev4 = nullptr;
+  while (bpf_map_get_next_key(fds_.local4, prev4, &next4) == 0) {
+    set(baton_local_slot4(next4));
+    k4 = next4;
+    prev4 = &k4;
+  }
+  baton_addr6 k6{}, next6{};
+  const baton_addr6* prev6 = nullptr;
+  while (bpf_map_get_next_key(fds_.local6, prev6, &next6) == 0) {
+    std::uint32_t w[4];
+    std::memcpy(w, next6.addr, 16);
+    set(baton_local_slot6(w));
+    k6 = next6;
+    prev6 = &k6;
+  }
+  const std::uint32_t zero = 0;
+  return update(fds_.local_filter, &zero, &filter, "update of map baton_local_filter");
+}
+
 Status LibbpfMapWriter::add_local_address(const IpAddress& addr) {
   const std::uint32_t one = 1;
-  if (addr.family == 4)
-    return update(fds_.local4, addr.bytes.data(), &one, "update of map baton_local4");
-  return update(fds_.local6, addr.bytes.data(), &one, "update of map baton_local6");
+  // The address first, then its filter bit: the program never skips an address it holds.
+  const int fd = addr.family == 4 ? fds_.local4 : fds_.local6;
+  if (auto s = update(fd, addr.bytes.data(), &one, fmt::format("adding own address {}", addr.str()));
+      !s)
+    return s;
+  return rebuild_local_filter();
 }
 
 Status LibbpfMapWriter::remove_local_address(const IpAddress& addr) {
   const int fd = addr.family == 4 ? fds_.local4 : fds_.local6;
   if (bpf_map_delete_elem(fd, addr.bytes.data()) != 0 && errno != ENOENT)
     return sys_err(fmt::format("removing own address {}", addr.str()));
-  return {};
+  // Bits of the remaining addresses are set in the old and in the new filter alike.
+  return rebuild_local_filter();
 }
 
 Result<Counters> LibbpfMapWriter::read_counters() const {

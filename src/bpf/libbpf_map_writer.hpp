@@ -17,6 +17,7 @@ struct MapFds {
   int tx = -1;
   int local4 = -1;
   int local6 = -1;
+  int local_filter = -1;
   int verdicts = -1;
   int member_stats = -1;
 };
@@ -45,6 +46,8 @@ class LibbpfMapWriter final : public MapWriter {
   // Waits until no program run can still be reading the inactive slot (an RCU grace period:
   // XDP programs run inside RCU read-side sections).
   Status wait_for_readers();
+  // Recomputes baton_local_filter from the keys of baton_local4 and baton_local6.
+  Status rebuild_local_filter();
 
   MapFds fds_;
   baton_state* state_;    // mmap of baton_state
