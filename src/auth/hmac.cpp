@@ -11,11 +11,12 @@ namespace baton::auth {
 Tag hmac_sha256(const Key& key, std::span<const std::uint8_t> data) {
   Tag tag{};
   unsigned int len = 0;
-  // An empty span may have a null data(); HMAC() wants a valid pointer.
+  // An empty span (or a moved-from key) may have a null data(); HMAC() wants valid pointers.
   static const std::uint8_t kEmpty = 0;
   const std::uint8_t* p = data.empty() ? &kEmpty : data.data();
-  if (HMAC(EVP_sha256(), key.bytes().data(), static_cast<int>(key.size()), p, data.size(),
-           tag.data(), &len) == nullptr ||
+  const std::uint8_t* k = key.size() == 0 ? &kEmpty : key.bytes().data();
+  if (HMAC(EVP_sha256(), k, static_cast<int>(key.size()), p, data.size(), tag.data(), &len) ==
+          nullptr ||
       len != kTagBytes)
     panic("HMAC-SHA256 failed inside OpenSSL");
   return tag;

@@ -49,6 +49,12 @@ TEST(AuthHmac, EmptyMessage) {
   EXPECT_TRUE(hmac_verify(k, {}, t));
 }
 
+TEST(AuthHmac, EmptyKeyStillComputes) {
+  Key k(std::vector<std::uint8_t>{});  // e.g. a moved-from key: wrong, but no crash
+  Key other(std::vector<std::uint8_t>(32, 7));
+  EXPECT_FALSE(hmac_verify(other, {}, hmac_sha256(k, {})));
+}
+
 TEST(AuthHmac, DerivedKeysDifferPerLabel) {
   Key master(std::vector<std::uint8_t>(32, 9));
   Key a = derive_key(master, "baton-control-v1");
