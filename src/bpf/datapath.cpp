@@ -60,14 +60,26 @@ Result<std::unique_ptr<Datapath>> Datapath::open(const DatapathOptions& options)
   if (skel->skel == nullptr) return sys_err("opening the baton_xdp BPF object", errno);
   bpf_map* map = nullptr;
   bpf_object__for_each_map(map, skel->skel->obj) {
+    if (map == skel->skel->maps.baton_tx) continue;
     const std::string path = maps_dir + "/" + bpf_map__name(map);
     if (bpf_map__set_pin_path(map, path.c_str()) != 0)
       return sys_err(fmt::format("setting pin path {}", path), errno);
+  }
+  // The devmap is reused by hand: the kernel adds BPF_F_RDONLY_PROG to a devmap's flags, and
+  // libbpf 1.1's pinned-map compatibility check then refuses it.
+  const std::string tx_path = maps_dir + "/baton_tx";
+  const int pinned_tx = bpf_obj_get(tx_path.c_str());
+  if (pinned_tx >= 0) {
+    const int rc = bpf_map__reuse_fd(skel->skel->maps.baton_tx, pinned_tx);
+    close(pinned_tx);
+    if (rc != 0) return sys_err(fmt::format("reusing pinned map {}", tx_path), -rc);
   }
   if (const int rc = baton_xdp__load(skel->skel); rc != 0)
     return err("loading baton_xdp failed: {} (a verifier log is printed at debug level; "
                "maps pinned in {} by an incompatible version must be removed first)",
                std::strerror(-rc), maps_dir);
+  if (pinned_tx < 0 && bpf_map__pin(skel->skel->maps.baton_tx, tx_path.c_str()) != 0)
+    return sys_err(fmt::format("pinning map {}", tx_path), errno);
 
   MapFds fds;
   fds.state = bpf_map__fd(skel->skel->maps.baton_state);
@@ -102,6 +114,9 @@ Datapath::~Datapath() {
   maps_.reset();
   if (bpf_object__unpin_maps(skel_->skel->obj, nullptr) != 0)
     spdlog::error("xdp: shutdown: unpinning maps failed: {}", std::strerror(errno));
+  const std::string tx_path = options_.pin_dir + "/maps/baton_tx";  // reused by hand, see open()
+  if (unlink(tx_path.c_str()) != 0 && errno != ENOENT)
+    spdlog::error("xdp: shutdown: unpinning {}: {}", tx_path, std::strerror(errno));
   for (const char* sub : {"/maps", "/links", ""})
     if (auto s = remove_pin_dir(options_.pin_dir + sub); !s)
       spdlog::error("xdp: shutdown: {}", s.error().message);
