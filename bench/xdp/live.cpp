@@ -152,6 +152,7 @@ Result<std::vector<LiveFigure>> run_live_benchmarks(double seconds) {
                         .ctx_size_in = sizeof ctx, .repeat = static_cast<int>(repeat),
                         .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
             const std::uint64_t before = sum_received(received);
+            auto counted_before = dp->maps().read_counters();
             const auto t0 = std::chrono::steady_clock::now();
             if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.harness), &o) != 0) {
               failed = err("live test run ({}): {}", r.name, std::strerror(errno));
@@ -163,6 +164,18 @@ Result<std::vector<LiveFigure>> run_live_benchmarks(double seconds) {
             fig.packets = repeat;
             fig.seconds = secs;
             fig.received = sum_received(received) - before;
+            auto counted_after = dp->maps().read_counters();
+            if (!counted_before || !counted_after) {
+              failed = err("reading counters");
+              return;
+            }
+            fig.distributed = counted_after->verdict(bpf::Verdict::distributed).packets -
+                              counted_before->verdict(bpf::Verdict::distributed).packets;
+            if (r.target == dp->program_fd() && fig.distributed != repeat) {
+              failed = err("{}: {} of {} frames took the distributed path", r.name,
+                           fig.distributed, repeat);
+              return;
+            }
             repeat = static_cast<std::uint64_t>(static_cast<double>(repeat) / secs * seconds);
             if (repeat > 2'000'000'000ull) repeat = 2'000'000'000ull;
           }

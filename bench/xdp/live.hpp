@@ -17,9 +17,11 @@ struct LiveFigure {
   std::uint64_t packets = 0;   // frames generated
   double seconds = 0;
   std::uint64_t received = 0;  // frames that reached the member's veth
+  std::uint64_t distributed = 0;  // baton_xdp's distributed counter rise (baton runs)
   double mpps() const { return seconds > 0 ? static_cast<double>(packets) / seconds / 1e6 : 0; }
 };
 
+// Fails if a baton run's frames did not all take the distributed path.
 Result<std::vector<LiveFigure>> run_live_benchmarks(double seconds);
 
 }  // namespace baton::bench

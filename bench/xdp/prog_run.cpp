@@ -139,6 +139,9 @@ Result<std::vector<ProgRunFigure>> run_prog_benchmarks(bpf::Datapath& dp, std::u
     fig.empty_ns = median(e);
     fig.harness_ns = median(h);
     fig.baton_ns = median(b);
+    fig.empty_best_ns = *std::min_element(e.begin(), e.end());
+    fig.harness_best_ns = *std::min_element(h.begin(), h.end());
+    fig.baton_best_ns = *std::min_element(b.begin(), b.end());
     out.push_back(fig);
   }
   return out;

@@ -16,9 +16,14 @@ struct ProgRunFigure {
   std::string name;
   std::string verdict;        // the path every iteration must take
   std::uint64_t repeat = 0;
+  // Medians over the rounds, and the best (lowest) round: on a shared machine the best round
+  // is the one least disturbed by other load.
   double empty_ns = 0;        // empty XDP program
   double harness_ns = 0;      // harness restoring the frame, tail call into empty
   double baton_ns = 0;        // harness, tail call into baton_xdp
+  double empty_best_ns = 0;
+  double harness_best_ns = 0;
+  double baton_best_ns = 0;
   std::uint64_t verdict_delta = 0;  // counter rise in the last baton run (must equal repeat)
 };
 

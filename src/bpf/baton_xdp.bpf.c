@@ -184,10 +184,14 @@ int baton_xdp(struct xdp_md *ctx) {
   if (!port || !(port->flags & BATON_PORT_VALID))
     return verdict(BATON_V_NO_MEMBER, bytes, XDP_DROP);
 
-  /* Rewrite: the frame is at least 14 + 20 bytes long here. */
+  /* Rewrite: the frame is at least 14 + 20 bytes long here. Four wide stores instead of
+   * twelve byte stores (dst_mac sits at offset 0 of an 8-aligned map value, src_mac at 6). */
   __u8 *eth = data;
-  __builtin_memcpy(eth, port->dst_mac, 6);
-  __builtin_memcpy(eth + 6, port->src_mac, 6);
+  const __u8 *pv = (const __u8 *)port;
+  *(__u32 *)eth = *(const __u32 *)pv;
+  *(__u16 *)(eth + 4) = *(const __u16 *)(pv + 4);
+  *(__u16 *)(eth + 6) = *(const __u16 *)(pv + 6);
+  *(__u32 *)(eth + 8) = *(const __u32 *)(pv + 8);
   if (pkt.family == 4) {
     /* ip_decrease_ttl(): TTL is the high byte of a 16-bit word, so the checksum grows by
      * htons(0x0100) in ones' complement. */

@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -188,21 +189,32 @@ Status LibbpfMapWriter::remove_local_address(const IpAddress& addr) {
 Result<Counters> LibbpfMapWriter::read_counters() const {
   const int cpus = libbpf_num_possible_cpus();
   if (cpus <= 0) return err("cannot count possible CPUs: {}", std::strerror(-cpus));
-  std::vector<baton_counter> per_cpu(static_cast<std::size_t>(cpus));
-  Counters out;
-  out.members.resize(BATON_XDP_MAX_MEMBERS);
-  auto sum = [&](int fd, std::uint32_t key, Counter& c) -> Status {
-    if (bpf_map_lookup_elem(fd, &key, per_cpu.data()) != 0) return sys_err("reading counters");
-    for (const auto& v : per_cpu) {
-      c.packets += v.packets;
-      c.bytes += v.bytes;
+  const auto ncpu = static_cast<std::size_t>(cpus);
+  // Whole maps in one BPF_MAP_LOOKUP_BATCH each: keys 0..n-1, per-CPU values.
+  auto read_all = [&](int fd, std::uint32_t n, std::vector<Counter>& out) -> Status {
+    std::vector<std::uint32_t> keys(n);
+    std::vector<baton_counter> values(std::size_t{n} * ncpu);
+    std::uint32_t count = n, out_batch = 0;
+    if (bpf_map_lookup_batch(fd, nullptr, &out_batch, keys.data(), values.data(), &count,
+                             nullptr) != 0 && errno != ENOENT)
+      return sys_err("reading counters");
+    if (count != n) return err("reading counters: got {} of {} entries", count, n);
+    out.assign(n, Counter{});
+    for (std::uint32_t i = 0; i < n; ++i) {
+      Counter& c = out[keys[i]];
+      for (std::size_t cpu = 0; cpu < ncpu; ++cpu) {
+        c.packets += values[i * ncpu + cpu].packets;
+        c.bytes += values[i * ncpu + cpu].bytes;
+      }
     }
     return {};
   };
-  for (std::uint32_t v = 0; v < kVerdicts; ++v)
-    if (auto s = sum(fds_.verdicts, v, out.verdicts[v]); !s) return s.error();
-  for (std::uint32_t m = 0; m < BATON_XDP_MAX_MEMBERS; ++m)
-    if (auto s = sum(fds_.member_stats, m, out.members[m]); !s) return s.error();
+  Counters out;
+  std::vector<Counter> verdicts;
+  if (auto s = read_all(fds_.verdicts, BATON_V_COUNT, verdicts); !s) return s.error();
+  std::copy(verdicts.begin(), verdicts.end(), out.verdicts.begin());
+  if (auto s = read_all(fds_.member_stats, BATON_XDP_MAX_MEMBERS, out.members); !s)
+    return s.error();
   return out;
 }
 
