@@ -103,6 +103,8 @@ class DaemonImpl final : public Daemon {
   std::optional<HeartbeatDetector> hb_;
   std::optional<TimerId> hb_timer_;
   int sigfd_ = -1;
+  std::uint64_t stalls_unlogged_ = 0;
+  TimePoint last_stall_log_{};
   bool exiting_ = false;
   std::optional<TimerId> exit_timer_;
   Counters c_;
@@ -359,9 +361,16 @@ void DaemonImpl::apply_heartbeat(const HeartbeatEffects& effects) {
                      feed(ev::PeerDown{});
                    },
                    [&](const hb::Stalled& s) {
-                     spdlog::warn("{}: our loop stalled for {} us (> detection time): missed "
-                                  "heartbeats during the stall are not counted",
-                                  opt_.vrrp.name, to_us(s.gap));
+                     // At most one line a second: a saturated machine stalls often.
+                     ++stalls_unlogged_;
+                     TimePoint now = loop_.clock().now();
+                     if (now - last_stall_log_ < std::chrono::seconds(1)) return;
+                     spdlog::warn("{}: our loop stalled {} time(s) beyond the detection time "
+                                  "(latest {} us); heartbeats missed during a stall are not "
+                                  "counted (consider --realtime)",
+                                  opt_.vrrp.name, stalls_unlogged_, to_us(s.gap));
+                     stalls_unlogged_ = 0;
+                     last_stall_log_ = now;
                    },
                },
                e);

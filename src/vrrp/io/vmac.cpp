@@ -13,6 +13,7 @@ Result<VirtualMacLink> VirtualMacLink::create(Netlink& nl, const LinkInfo& paren
   VirtualMacLink link(&nl, *idx, name, mac);
   const std::string v4 = "net/ipv4/conf/";
   for (const auto& [key, value] : {std::pair{v4 + parent.name + "/arp_ignore", "1"},
+                                   std::pair{v4 + parent.name + "/arp_announce", "2"},
                                    std::pair{v4 + name + "/arp_ignore", "1"},
                                    std::pair{v4 + name + "/rp_filter", "0"}}) {
     if (auto s = write_sysctl(key, value); !s) return s.error();

@@ -8,6 +8,8 @@
 //   parent and macvlan arp_ignore=1  each answers ARP only for its own addresses (otherwise
 //                                    the macvlan answers for the parent's address with the
 //                                    virtual MAC, and the parent for the VIP with its own)
+//   parent arp_announce=2            its ARP requests carry its own address, never the VIP
+//                                    (which would point neighbours at the parent's MAC)
 //   macvlan rp_filter=0              replies to VIP traffic route out of the parent
 //   macvlan disable_ipv6=1 (IPv4)    no router solicitations or DAD from the virtual MAC
 //                                    on the backup, which would pull the MAC to it

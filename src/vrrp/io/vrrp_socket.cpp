@@ -30,10 +30,11 @@ Status bind_device(int fd, const std::string& ifname) {
   return {};
 }
 
-// Opens a raw protocol-112 socket bound to `ifname`.
+// Opens a raw protocol-112 socket, bound to `ifname` unless it is empty.
 Result<int> raw_socket(Family f, const std::string& ifname) {
   int fd = ::socket(af_of(f), SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, kIpProtoVrrp);
   if (fd < 0) return err("raw socket (IP protocol 112): {}", std::strerror(errno));
+  if (ifname.empty()) return fd;
   if (auto s = bind_device(fd, ifname); !s) {
     ::close(fd);
     return s.error();
@@ -41,19 +42,28 @@ Result<int> raw_socket(Family f, const std::string& ifname) {
   return fd;
 }
 
-Status setup_rx(int fd, Family f, unsigned ifindex) {
+Status join(int fd, Family f, unsigned ifindex) {
   if (f == Family::ipv4) {
     ip_mreqn mreq{};
     mreq.imr_multiaddr = in_addr{htonl(0xe0000012)};
     mreq.imr_ifindex = static_cast<int>(ifindex);
-    if (auto s = setopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, mreq, "join 224.0.0.18"); !s) return s;
-    return setopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, 0, "IP_MULTICAST_ALL");
+    return setopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, mreq, "join 224.0.0.18");
   }
   ipv6_mreq mreq{};
   IpAddr group = vrrp_group(Family::ipv6);
   std::memcpy(&mreq.ipv6mr_multiaddr, group.bytes.data(), 16);
   mreq.ipv6mr_interface = ifindex;
-  if (auto s = setopt(fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, mreq, "join ff02::12"); !s) return s;
+  return setopt(fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, mreq, "join ff02::12");
+}
+
+Status setup_rx(int fd, Family f, unsigned rx_index, unsigned tx_index) {
+  if (auto s = join(fd, f, rx_index); !s) return s;
+  if (tx_index != rx_index)
+    if (auto s = join(fd, f, tx_index); !s) return s;
+  if (f == Family::ipv4) {
+    if (auto s = setopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, 0, "IP_MULTICAST_ALL"); !s) return s;
+    return setopt(fd, IPPROTO_IP, IP_PKTINFO, 1, "IP_PKTINFO");
+  }
   if (auto s = setopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1, "IPV6_RECVHOPLIMIT"); !s) return s;
   return setopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, "IPV6_RECVPKTINFO");
 }
@@ -99,15 +109,15 @@ Result<VrrpSocket> VrrpSocket::open(const VrrpSocketConfig& cfg) {
   if (rx_index == 0) return err("no interface named '{}'", cfg.rx_interface);
   unsigned tx_index = if_nametoindex(cfg.tx_interface.c_str());
   if (tx_index == 0) return err("no interface named '{}'", cfg.tx_interface);
-  auto rx = raw_socket(cfg.family, cfg.rx_interface);
+  auto rx = raw_socket(cfg.family, "");
   if (!rx) return rx.error();
   auto tx = raw_socket(cfg.family, cfg.tx_interface);
   if (!tx) {
     ::close(*rx);
     return tx.error();
   }
-  VrrpSocket sock(cfg.family, *rx, *tx, static_cast<int>(tx_index));
-  if (auto s = setup_rx(*rx, cfg.family, rx_index); !s)
+  VrrpSocket sock(cfg.family, *rx, *tx, static_cast<int>(rx_index), static_cast<int>(tx_index));
+  if (auto s = setup_rx(*rx, cfg.family, rx_index, tx_index); !s)
     return err("{} on {}: {}", "receive socket", cfg.rx_interface, s.error().message);
   if (auto s = setup_tx(*tx, cfg.family, tx_index, cfg.source); !s)
     return err("{} on {}: {}", "send socket", cfg.tx_interface, s.error().message);
@@ -115,7 +125,8 @@ Result<VrrpSocket> VrrpSocket::open(const VrrpSocketConfig& cfg) {
 }
 
 VrrpSocket::VrrpSocket(VrrpSocket&& o) noexcept
-    : family_(o.family_), rx_fd_(o.rx_fd_), tx_fd_(o.tx_fd_), tx_ifindex_(o.tx_ifindex_),
+    : family_(o.family_), rx_fd_(o.rx_fd_), tx_fd_(o.tx_fd_), rx_ifindex_(o.rx_ifindex_),
+      tx_ifindex_(o.tx_ifindex_),
       buf_(std::move(o.buf_)) {
   o.rx_fd_ = -1;
   o.tx_fd_ = -1;
@@ -145,32 +156,46 @@ std::optional<Verdict<RxPacket>> VrrpSocket::receive() {
   msg.msg_iovlen = 1;
   msg.msg_control = control;
   msg.msg_controllen = sizeof control;
-  ssize_t n = ::recvmsg(rx_fd_, &msg, MSG_DONTWAIT);
-  if (n < 0) return std::nullopt;
-  std::span<const std::uint8_t> data(buf_.data(), static_cast<std::size_t>(n));
-  if (family_ == Family::ipv4) return parse_ip_packet(data);
+  for (;;) {
+    msg.msg_namelen = sizeof from;
+    msg.msg_controllen = sizeof control;
+    ssize_t n = ::recvmsg(rx_fd_, &msg, MSG_DONTWAIT);
+    if (n < 0) return std::nullopt;
+    auto v = decode(std::span<const std::uint8_t>(buf_.data(), static_cast<std::size_t>(n)), msg,
+                    from);
+    if (v) return v;  // nullopt: it came in on another interface
+  }
+}
 
+std::optional<Verdict<RxPacket>> VrrpSocket::decode(std::span<const std::uint8_t> data,
+                                                    msghdr& msg, const sockaddr_storage& from) {
+  int ifindex = 0;
   RxPacket rx;
-  rx.family = Family::ipv6;
-  auto src = from_sockaddr(from);
-  if (!src) return Verdict<RxPacket>(DropReason::not_ip);
-  rx.src = *src;
+  rx.family = family_;
   bool have_dst = false;
   for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != IPPROTO_IPV6) continue;
-    if (c->cmsg_type == IPV6_HOPLIMIT) {
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+      in_pktinfo info{};
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      ifindex = info.ipi_ifindex;
+    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT) {
       int hops = 0;
       std::memcpy(&hops, CMSG_DATA(c), sizeof hops);
       rx.ttl = static_cast<std::uint8_t>(hops);
-    } else if (c->cmsg_type == IPV6_PKTINFO) {
+    } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
       in6_pktinfo info{};
       std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      ifindex = static_cast<int>(info.ipi6_ifindex);
       rx.dst = IpAddr::from_bytes(Family::ipv6,
                                   {reinterpret_cast<const std::uint8_t*>(&info.ipi6_addr), 16});
       have_dst = true;
     }
   }
-  if (!have_dst) return Verdict<RxPacket>(DropReason::not_ip);
+  if (ifindex != rx_ifindex_ && ifindex != tx_ifindex_) return std::nullopt;
+  if (family_ == Family::ipv4) return parse_ip_packet(data);
+  auto src = from_sockaddr(from);
+  if (!src || !have_dst) return Verdict<RxPacket>(DropReason::not_ip);
+  rx.src = *src;
   rx.payload = data;
   return Verdict<RxPacket>(rx);
 }

@@ -89,6 +89,8 @@ int main(int argc, char** argv) {
   app.add_option("--heartbeat-interval", hb_interval, "Heartbeat interval, 1ms or more");
   app.add_option("--heartbeat-multiplier", hb_mult, "Missed heartbeats before the peer is dead (>= 3)");
   app.add_option("--status-file", o.status_file, "Write JSON status here on every change");
+  std::string status_period = "200ms";
+  app.add_option("--status-period", status_period, "Rewrite the status file this often too");
   app.add_flag("--realtime", o.realtime, "Run SCHED_FIFO and mlockall (guards against stalls)");
   app.add_option("--name", o.vrrp.name, "Instance name for logs (default vrid<N>)");
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off");
@@ -103,6 +105,7 @@ int main(int argc, char** argv) {
     o.vrrp.preempt = !no_preempt;
     o.vrrp.preempt_delay = parsed<Duration>("--preempt-delay", preempt_delay, parse_duration);
     o.use_vmac = !no_vmac;
+    o.status_period = parsed<Duration>("--status-period", status_period, parse_duration);
     o.vmac_mode = parsed<MacvlanMode>("--vmac-mode", vmac_mode, parse_vmac_mode);
     o.announce_gap = parsed<Duration>("--garp-gap", announce_gap, parse_duration);
     for (const auto& v : vips) o.vips.push_back(parsed<IpPrefix>("--vip", v, IpPrefix::parse));
