@@ -83,9 +83,7 @@ Result<EventReport> Simulation::apply(const Event& e) {
   r.table_change = patch ? "failure patch" : "rebuild";
 
   auto t0 = Clock::now();
-  auto next = patch ? table_.without(e.member)
-                    : dist::Table::build(next_group.members(), table_.size(),
-                                         table_.generation() + 1);
+  auto next = patch ? table_.without(e.member) : rebuild(e);
   r.table_ms = ms_since(t0);
   if (!next) return err("{}: cannot compute the new table: {}", e.origin, next.error().message);
 
@@ -102,6 +100,22 @@ Result<EventReport> Simulation::apply(const Event& e) {
   r.generation = table_.generation();
   r.share = share_of(table_);
   return r;
+}
+
+// A planned add or weight change rebuilds from the table's inputs with the change applied:
+// the base members (a member that failed stays in the base) and the ordered failure list,
+// replayed. Keeping the failures as patches, rather than rebuilding from the live members
+// only, means the rebuild differs from the current table by about the changed member's share
+// (Maglev's minimal disruption), not by every bucket the failure patches placed. A member
+// that had failed and is added again leaves the failure list.
+Result<dist::Table> Simulation::rebuild(const Event& e) const {
+  std::vector<dist::MemberSpec> base = table_.base_members();
+  std::vector<dist::MemberId> failed = table_.failed();
+  auto in_base = std::find_if(base.begin(), base.end(), [&](auto& m) { return m.id == e.member; });
+  if (in_base == base.end()) base.push_back({e.member, e.weight});
+  else in_base->weight = e.weight;
+  failed.erase(std::remove(failed.begin(), failed.end(), e.member), failed.end());
+  return dist::Table::replay(base, failed, table_.size(), table_.generation() + 1);
 }
 
 Share Simulation::share_of(const dist::Table& t) const {

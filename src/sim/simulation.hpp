@@ -42,6 +42,7 @@ class Simulation {
       : group_(std::move(g)), per_bucket_(std::move(per_bucket)), table_(std::move(t)) {}
 
   Share share_of(const dist::Table& t) const;
+  Result<dist::Table> rebuild(const Event& e) const;
 
   Group group_;
   std::vector<std::uint32_t> per_bucket_;
