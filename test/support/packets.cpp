@@ -458,7 +458,16 @@ Frame::Built Frame::build() const {
         acc += proto;
         acc += static_cast<std::uint32_t>(l4_len & 0xFFFF);
       } else {
-        acc = sum16(std::span(b).subspan(ipl.offset + 8, 32), acc);
+        // RFC 8200 8.1: the final destination. With segments left it is in the routing
+        // header (an SRH lists it first, types 0/2 last); otherwise it is the IPv6 dst.
+        std::size_t dst_at = ipl.offset + 24;
+        for (std::size_t j = *ip + 1; j < i; ++j) {
+          const LayerSpan& r = out.layers[j];
+          if (r.kind != Layer::routing || b[r.offset + 3] == 0 || r.header_len < 24) continue;
+          dst_at = b[r.offset + 2] == 4 ? r.offset + 8 : r.offset + r.header_len - 16;
+        }
+        acc = sum16(std::span(b).subspan(ipl.offset + 8, 16), acc);
+        acc = sum16(std::span(b).subspan(dst_at, 16), acc);
         acc += static_cast<std::uint32_t>(l4_len >> 16) + static_cast<std::uint32_t>(l4_len & 0xFFFF);
         acc += proto;
       }

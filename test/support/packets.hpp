@@ -10,7 +10,8 @@
 //                  .icmp4_error(11, 0, Frame().ipv4(client, server).udp(5000, 53), 28).bytes();
 //
 // Checksums: IPv4 header, TCP/UDP/ICMPv6 (pseudo-header from the nearest IP layer before the
-// transport layer, using that layer's dst even when a routing header is present), ICMPv4, and
+// transport layer; the final destination per RFC 8200 8.1: the IPv6 dst, or with segments left
+// the routing header's final segment — an SRH's first entry), ICMPv4, and
 // SCTP (CRC-32C). The transport checksum covers what is in the frame, so for the first fragment
 // of a datagram it is not the datagram's real checksum (nothing here checks it).
 #pragma once
