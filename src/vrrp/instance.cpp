@@ -154,11 +154,13 @@ void Instance::on_advert(TimePoint now, const ev::AdvertReceived& a, Effects& ou
   if (state_ != State::backup) return;
   if (theirs == 0) {  // the master resigned: take over after Skew_Time (§6.4.2)
     peer_down_pending_ = false;
+    master_resigned_ = true;
     arm_master_down(now + skew_time(), out);
     return;
   }
   last_advert_rx_ = now;
   peer_down_pending_ = false;
+  master_resigned_ = false;
   if (holding_addresses_) {  // a new master after our planned resignation
     holding_addresses_ = false;
     out.push_back(fx::RemoveAddresses{cfg_.virtual_addresses});
@@ -178,8 +180,9 @@ void Instance::on_timer(TimePoint now, TimerKind k, Effects& out) {
     out.push_back(fx::ArmTimer{TimerKind::adver, now + adver_interval_});
   } else if (k == TimerKind::master_down && state_ == State::backup) {
     if (master_down_deadline_ && now < *master_down_deadline_) return;  // a stale timer
-    std::string why = peer_down_pending_ ? "peer declared down by the heartbeat, no advert since"
-                                         : "master-down timer expired, no advert since";
+    std::string why = master_resigned_     ? "the master resigned (priority 0), last advert"
+                      : peer_down_pending_ ? "peer declared down by the heartbeat, no advert since"
+                                           : "master-down timer expired, no advert since";
     if (last_advert_rx_) why += " " + ms(now - *last_advert_rx_) + " ago";
     else why += " start";
     become_master(now, why, out);
@@ -208,16 +211,7 @@ void Instance::on_track(TimePoint now, Effects& out, std::uint8_t old_priority, 
 
 void Instance::on_resign(TimePoint now, Effects& out) {
   resigned_ = true;
-  if (state_ != State::master) return;
-  // Keep the addresses until the new master is heard (or we come back): nothing is lost
-  // while the backup waits out its skew time.
-  change_state(State::backup, "planned resignation (priority 0 sent)", out);
-  out.push_back(fx::CancelTimer{TimerKind::adver});
-  send_advert(0, out);
-  holding_addresses_ = true;
-  master_adver_interval_ = adver_interval_;
-  backup_since_ = now;
-  arm_master_down(now + master_down_interval(), out);
+  if (state_ == State::master) step_down_holding(now, "planned resignation (priority 0 sent)", out);
 }
 
 void Instance::on_peer_down(TimePoint now, Effects& out) {
@@ -226,12 +220,9 @@ void Instance::on_peer_down(TimePoint now, Effects& out) {
   TimePoint deadline = std::max(now, last + master_adver_interval_ + skew_time());
   if (master_down_deadline_ && *master_down_deadline_ <= deadline) return;
   peer_down_pending_ = true;
-  if (deadline <= now) {
-    become_master(now, "peer declared down by the heartbeat, no advert for " + ms(now - last),
-                  out);
-  } else {
-    arm_master_down(deadline, out);
-  }
+  // Even when due now, the takeover goes through the timer: one path to master, which a
+  // sync group can hold back.
+  arm_master_down(deadline, out);
 }
 
 // ---- sync group hooks ----
@@ -244,7 +235,7 @@ Effects Instance::force_master(TimePoint now, std::string_view reason) {
 
 Effects Instance::force_backup(TimePoint now, std::string_view reason) {
   Effects out;
-  if (state_ == State::master) become_backup(now, reason, out);
+  if (state_ == State::master) step_down_holding(now, reason, out);
   return out;
 }
 
@@ -269,6 +260,7 @@ void Instance::become_master(TimePoint now, std::string_view reason, Effects& ou
   if (!holding_addresses_) out.push_back(fx::AddAddresses{cfg_.virtual_addresses});
   holding_addresses_ = false;
   peer_down_pending_ = false;
+  master_resigned_ = false;
   master_down_deadline_.reset();
   master_addr_.reset();
   send_advert(priority(), out);
@@ -289,6 +281,18 @@ void Instance::become_backup(TimePoint now, std::string_view reason, Effects& ou
   arm_master_down(now + master_down_interval(), out);
 }
 
+// Keeps the addresses until the new master is heard (or we come back): nothing is lost
+// while the backup waits out its skew time.
+void Instance::step_down_holding(TimePoint now, std::string_view reason, Effects& out) {
+  change_state(State::backup, reason, out);
+  out.push_back(fx::CancelTimer{TimerKind::adver});
+  send_advert(0, out);
+  holding_addresses_ = true;
+  master_adver_interval_ = adver_interval_;
+  backup_since_ = now;
+  arm_master_down(now + master_down_interval(), out);
+}
+
 void Instance::become_fault(TimePoint now, std::string_view reason, Effects& out) {
   (void)now;
   State was = state_;
@@ -302,6 +306,7 @@ void Instance::become_fault(TimePoint now, std::string_view reason, Effects& out
     if (holding_addresses_) out.push_back(fx::RemoveAddresses{cfg_.virtual_addresses});
   }
   holding_addresses_ = false;
+  master_resigned_ = false;
   master_down_deadline_.reset();
   master_addr_.reset();
 }

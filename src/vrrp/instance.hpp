@@ -39,6 +39,9 @@ class Instance {
 
   // Sync-group hooks (sync_group.hpp): make this instance follow its group. No effect if
   // already in that state; force_master/force_backup do nothing while in initialize or fault.
+  // force_backup steps down as a planned resignation does (priority 0 sent, addresses kept
+  // until the new master is heard), so the peer's instance on this segment follows its own
+  // group at Skew_Time instead of Master_Down_Interval.
   Effects force_master(TimePoint now, std::string_view reason);
   Effects force_backup(TimePoint now, std::string_view reason);
   // A group fault holds this instance in fault (as its own fault does) until cleared.
@@ -56,6 +59,12 @@ class Instance {
   // Primary address of the last master heard (backup), if any.
   std::optional<IpAddr> master_address() const { return master_addr_; }
   bool resigned() const { return resigned_; }
+  // Backup: when the master-down timer is due (in the past once it ran out and a sync
+  // group held the takeover back).
+  std::optional<TimePoint> master_down_deadline() const { return master_down_deadline_; }
+  // Backup: the pending master-down timer was armed by a priority 0 advert (the master
+  // resigned) rather than by silence.
+  bool master_resigned() const { return master_resigned_; }
   bool own_fault() const;  // a weight-0 tracked interface is down
   // After a planned resignation, until the new master is heard.
   bool holding_addresses() const { return holding_addresses_; }
@@ -73,6 +82,7 @@ class Instance {
 
   void become_master(TimePoint now, std::string_view reason, Effects& out);
   void become_backup(TimePoint now, std::string_view reason, Effects& out);
+  void step_down_holding(TimePoint now, std::string_view reason, Effects& out);
   void become_fault(TimePoint now, std::string_view reason, Effects& out);
   void leave_fault(TimePoint now, Effects& out);
   void send_advert(std::uint8_t prio, Effects& out) const;
@@ -91,6 +101,7 @@ class Instance {
   TimePoint preempt_after_{};
   bool holding_addresses_ = false;
   bool peer_down_pending_ = false;
+  bool master_resigned_ = false;
   bool resigned_ = false;
   bool group_fault_ = false;
   std::vector<bool> track_up_;                // per tracks[i] of kind interface

@@ -32,6 +32,8 @@ void SyncGroup::tag(std::size_t member, Effects&& fx, GroupEffects& out) {
 GroupEffects SyncGroup::handle(TimePoint now, std::size_t index, const Event& e) {
   GroupEffects out;
   if (index >= members_.size()) return out;
+  const auto* timer = std::get_if<ev::TimerFired>(&e);
+  if (timer && timer->kind == TimerKind::master_down && !may_take_over(now, index)) return out;
   State before = members_[index].state();
   tag(index, members_[index].handle(now, e), out);
   propagate(now, index, before, out);
@@ -54,6 +56,16 @@ GroupEffects SyncGroup::handle_all(TimePoint now, const Event& e) {
     break;
   }
   return out;
+}
+
+bool SyncGroup::may_take_over(TimePoint now, std::size_t index) const {
+  if (members_[index].master_resigned()) return true;
+  for (std::size_t i = 0; i < members_.size(); ++i) {
+    if (i == index || members_[i].state() != State::backup) continue;
+    auto deadline = members_[i].master_down_deadline();
+    if (deadline && *deadline > now) return false;  // its master is still alive
+  }
+  return true;
 }
 
 void SyncGroup::propagate(TimePoint now, std::size_t origin, State before, GroupEffects& out) {

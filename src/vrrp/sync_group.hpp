@@ -1,7 +1,12 @@
 // A sync group: several instances (one per segment, e.g. the uplink and downlink VIPs of
 // one gateway group) that change state together, as keepalived's vrrp_sync_group:
 //   one becomes master   → every other (in backup) becomes master;
-//   one becomes backup   → every other (in master) becomes backup;
+//   but a member whose master-down timer runs out while another member still hears a
+//   live master (its own master-down deadline is ahead) does not take over: it waits,
+//   expired, until that one runs out too (keepalived's vrrp_sync_can_goto_master). A
+//   failure only one segment sees does not flap the whole group. A priority 0 (the peer
+//   resigned, and its group with it) is not held back;
+//   one becomes backup   → every other (in master) steps down too, sending priority 0;
 //   one goes to fault    → every other goes to fault until it recovers.
 // Events go to one member by index; the effects come back tagged with the member they are
 // for, in the order to carry them out.
@@ -44,6 +49,7 @@ class SyncGroup {
 
  private:
   SyncGroup(std::string name, std::vector<Instance> members);
+  bool may_take_over(TimePoint now, std::size_t index) const;
   void propagate(TimePoint now, std::size_t origin, State before, GroupEffects& out);
   static void tag(std::size_t member, Effects&& fx, GroupEffects& out);
 

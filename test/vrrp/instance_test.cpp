@@ -10,11 +10,6 @@
 namespace baton::vrrp::test {
 namespace {
 
-// 3 * interval + (256 - priority) * interval / 256.
-Duration mdi(Duration interval, int priority) {
-  return 3 * interval + (256 - priority) * interval / 256;
-}
-
 template <typename T>
 std::vector<T> only(const std::vector<Effect>& fx) {
   std::vector<T> out;
