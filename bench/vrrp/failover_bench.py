@@ -10,8 +10,8 @@ For each implementation and each scenario, --trials times: start with a as maste
 stream run, inject the failure at 0.4 s, measure the client's longest gap between two echoes
 and the datagrams never answered, restore.
 
-Scenarios: kill (kill -9 of the master's daemon and its echo: the host is gone for the
-traffic), linkdown (the master's segment interface goes down), planned (baton: SIGUSR1,
+Scenarios: kill (kill -9 of every process in the master's namespace, its daemon and echo:
+the host is gone for the traffic, though its kernel still holds the addresses), linkdown (the master's segment interface goes down), planned (baton: SIGUSR1,
 priority 0; keepalived: SIGTERM, which sends priority 0 before exiting).
 
 Implementations: baton (heartbeat 1 ms x 3 on the sync link), baton-rfc (no heartbeat:
@@ -128,11 +128,15 @@ class Keepalived:
     def start(self, n):
         prio = 150 if n == "a" else 100
         base = os.path.join(self.lab.dir, f"ka-{n}")
+        for suffix in (".pid", ".vrrp.pid", ".chk.pid"):  # a killed run leaves them behind
+            if os.path.exists(base + suffix):
+                os.unlink(base + suffix)
         with open(base + ".conf", "w") as f:
             f.write(f"""global_defs {{
   router_id ka_{n}
   vrrp_version 3
   vrrp_rt_priority 50
+  vrrp_rlimit_rttime 5000000
 }}
 vrrp_instance VI_51 {{
   state BACKUP
@@ -177,15 +181,20 @@ def settle(lab):
 
 
 def start_echo(lab, n):
-    lab.spawn("echo-" + n, n, [PY, os.path.join(HERE, "udp_echo.py"), VIP, str(PORT)])
+    # Real-time like the daemons, so a busy machine delays neither side of the measurement.
+    lab.spawn("echo-" + n, n, ["chrt", "-f", "40", PY, os.path.join(HERE, "udp_echo.py"), VIP, str(PORT)])
 
 
 def trial(lab, impl, scenario, rate, duration):
     client = subprocess.Popen(
-        ["ip", "netns", "exec", lab.ns("c"), PY, os.path.join(HERE, "failover_client.py"),
+        ["ip", "netns", "exec", lab.ns("c"), "chrt", "-f", "40", PY,
+         os.path.join(HERE, "failover_client.py"),
          VIP, str(PORT), str(rate), str(duration)], stdout=subprocess.PIPE, text=True)
     time.sleep(0.4)
     if scenario == "kill":
+        # The host dies: every process in a at once (keepalived's VRRP child included, which
+        # would otherwise resign gracefully when its parent dies).
+        sh("kill -9 $(ip netns pids %s)" % lab.ns("a"), check=False)
         lab.kill("vrrp-a")
         lab.kill("echo-a")
     elif scenario == "linkdown":

@@ -57,7 +57,7 @@ Result<Daemon> VrrpLab::start_keepalived(const Router& r, int priority, int vers
   std::string base = lab_.dir() + "/keepalived-" + r.ns;
   d.log = base + ".log";
   std::ofstream conf(base + ".conf");
-  conf << "global_defs {\n  router_id ka_" << r.ns << "\n  vrrp_rt_priority 50\n  vrrp_version " << version
+  conf << "global_defs {\n  router_id ka_" << r.ns << "\n  vrrp_version " << version
        << "\n}\n"
        << "vrrp_instance VI_51 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 51\n"
        << "  priority " << priority << "\n  advert_int " << interval << "\n"
