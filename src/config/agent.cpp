@@ -84,9 +84,9 @@ Result<AgentConfig> parse_agent_config(std::string_view text, std::string_view n
   auto doc = load_document(text, d);
   if (!doc) return d.to_error();
   Location root = location_of(doc->Mark());
-  MapReader top(d, Field{*doc, root.line > 0 ? root : Location{1, 1}, ""},
-                {"member", "orchestrators", "interfaces", "key_file", "state_dir", "sync",
-                 "log_level"});
+  MapReader top(
+      d, Field{*doc, root.line > 0 ? root : Location{1, 1}, ""},
+      {"member", "orchestrators", "interfaces", "key_file", "state_dir", "sync", "log_level"});
   AgentConfig c;
   if (top.is_map()) {
     top.parsed("member", c.member, parse_name, Need::required);

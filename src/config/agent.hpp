@@ -3,13 +3,13 @@
 // HyperSync link and logging. Reference: docs/operator-guide.md, "Configuration reference".
 #pragma once
 
+#include <spdlog/common.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <spdlog/common.h>
 
 #include "config/orchestrator.hpp"
 #include "config/values.hpp"
@@ -27,7 +27,7 @@ struct AgentSync {
 };
 
 struct AgentConfig {
-  std::string member;                  // the name the orchestrators know it by
+  std::string member;                   // the name the orchestrators know it by
   std::vector<Endpoint> orchestrators;  // one or two; port defaults to kDefaultControlPort
   std::string interface_ext;            // towards the orchestrators' dl-ext segment
   std::string interface_int;            // towards dl-int

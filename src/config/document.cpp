@@ -89,8 +89,9 @@ bool check_nesting(std::string_view text, Diagnostics& d) {
 
 std::optional<YAML::Node> load_document(std::string_view text, Diagnostics& d) {
   if (text.size() > kMaxFileBytes) {
-    d.add({}, "", fmt::format("file is larger than {} KiB; this is not a baton config",
-                              kMaxFileBytes / 1024));
+    d.add({}, "",
+          fmt::format("file is larger than {} KiB; this is not a baton config",
+                      kMaxFileBytes / 1024));
     return std::nullopt;
   }
   if (!check_nesting(text, d)) return std::nullopt;

@@ -3,12 +3,12 @@
 // once per nesting level), and turning yaml-cpp's exceptions into located diagnostics.
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <yaml-cpp/yaml.h>
 
 #include "config/diagnostics.hpp"
 #include "core/result.hpp"
@@ -17,8 +17,8 @@ namespace baton::config {
 
 inline constexpr std::size_t kMaxFileBytes = 1024 * 1024;
 // A baton config nests a handful of levels; anything deeper is refused before parsing.
-inline constexpr int kMaxFlowNesting = 64;    // [ and { open at once
-inline constexpr int kMaxBlockColumn = 256;   // column where a block line's content starts
+inline constexpr int kMaxFlowNesting = 64;   // [ and { open at once
+inline constexpr int kMaxBlockColumn = 256;  // column where a block line's content starts
 
 // The whole file, or "path: cannot read: <reason>" / "path: file is larger than 1 MiB".
 Result<std::string> read_config_file(const std::string& path);

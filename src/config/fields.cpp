@@ -17,8 +17,10 @@ std::string printable(std::string_view s) {
   std::string shown;
   for (std::size_t i = 0; i < s.size() && i < 40; ++i) {
     auto u = static_cast<unsigned char>(s[i]);
-    if (u >= 0x20 && u < 0x7f) shown += s[i];
-    else shown += fmt::format("\\x{:02x}", u);
+    if (u >= 0x20 && u < 0x7f)
+      shown += s[i];
+    else
+      shown += fmt::format("\\x{:02x}", u);
   }
   if (s.size() > 40) shown += "...";
   return shown;
@@ -70,7 +72,8 @@ std::optional<std::uint64_t> read_uint(Diagnostics& d, const Field& f, std::uint
   bool negative = !t.empty() && t[0] == '-';
   std::string_view digits = negative ? t.substr(1) : t;
   int base = 10;
-  if (!negative && digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
+  if (!negative && digits.size() > 2 && digits[0] == '0' &&
+      (digits[1] == 'x' || digits[1] == 'X')) {
     digits.remove_prefix(2);
     base = 16;
   }
@@ -92,7 +95,8 @@ std::optional<bool> read_bool(Diagnostics& d, const Field& f) {
   auto s = read_scalar(d, f, "true or false");
   if (!s) return std::nullopt;
   static constexpr std::string_view kTrue[] = {"true", "True", "TRUE", "yes", "Yes", "on", "On"};
-  static constexpr std::string_view kFalse[] = {"false", "False", "FALSE", "no", "No", "off", "Off"};
+  static constexpr std::string_view kFalse[] = {"false", "False", "FALSE", "no",
+                                                "No",    "off",   "Off"};
   for (auto w : kTrue)
     if (*s == w) return true;
   for (auto w : kFalse)

@@ -9,6 +9,9 @@
 // simply skips what it could not read and goes on to the next field.
 #pragma once
 
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -16,9 +19,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include "config/diagnostics.hpp"
 #include "config/document.hpp"

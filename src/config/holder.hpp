@@ -54,7 +54,8 @@ class ConfigHolder {
 
  private:
   ConfigHolder(std::string path, Loader load, T first)
-      : path_(std::move(path)), load_(std::move(load)),
+      : path_(std::move(path)),
+        load_(std::move(load)),
         current_(std::make_shared<const T>(std::move(first))) {}
 
   std::string path_;

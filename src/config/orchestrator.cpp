@@ -17,8 +17,9 @@ void read_distribution(MapReader& top, OrchestratorConfig& c) {
       if (dist::is_prime(static_cast<std::uint32_t>(*v)))
         c.distribution.buckets = static_cast<std::uint32_t>(*v);
       else
-        m.diag().add(b->at, b->path,
-                     fmt::format("{} is not a prime (the table size must be prime, e.g. 65537)", *v));
+        m.diag().add(
+            b->at, b->path,
+            fmt::format("{} is not a prime (the table size must be prime, e.g. 65537)", *v));
     }
   }
   m.uint("seed", c.distribution.seed, 0, 0xFFFFFFFFu);
@@ -122,9 +123,9 @@ Result<OrchestratorConfig> parse_orchestrator_config(std::string_view text,
   if (!doc) return d.to_error();
   Location root = location_of(doc->Mark());
   MapReader top(d, Field{*doc, root.line > 0 ? root : Location{1, 1}, ""},
-                {"group", "orchestrator", "members", "spares", "distribution", "segments",
-                 "vrrp", "peer_detection", "peer", "control", "key_file", "api", "metrics",
-                 "heartbeat", "log_level", "autoscale"});
+                {"group", "orchestrator", "members", "spares", "distribution", "segments", "vrrp",
+                 "peer_detection", "peer", "control", "key_file", "api", "metrics", "heartbeat",
+                 "log_level", "autoscale"});
   OrchestratorConfig c;
   if (top.is_map()) read_all(top, c);
   if (!d.empty()) return d.to_error();

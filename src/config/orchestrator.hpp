@@ -4,13 +4,13 @@
 // The reference of every key is docs/operator-guide.md, "Configuration reference".
 #pragma once
 
+#include <spdlog/common.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <spdlog/common.h>
 
 #include "config/values.hpp"
 #include "core/result.hpp"
@@ -26,7 +26,7 @@ inline constexpr std::uint16_t kDefaultPeerPort = 7701;     // orchestrator <-> 
 inline constexpr std::uint16_t kDefaultMetricsPort = 9470;
 
 struct OrchestratorIdentity {
-  std::uint8_t id = 0;          // 1..255, different from the peer's
+  std::uint8_t id = 0;  // 1..255, different from the peer's
   std::string name;
   std::uint8_t priority = 100;  // VRRP priority 1..254
   bool operator==(const OrchestratorIdentity&) const = default;
@@ -34,8 +34,8 @@ struct OrchestratorIdentity {
 
 struct MemberConfig {
   std::string name;
-  dist::MemberId id = 0;        // 1..4096
-  std::uint32_t weight = 100;   // 0..512; 0 takes no buckets
+  dist::MemberId id = 0;           // 1..4096
+  std::uint32_t weight = 100;      // 0..512; 0 takes no buckets
   std::optional<MacAddr> mac_ext;  // the member's MAC on the dl-ext segment (else learnt)
   std::optional<MacAddr> mac_int;  // ... on the dl-int segment
   bool operator==(const MemberConfig&) const = default;
@@ -67,7 +67,7 @@ struct VrrpSettings {
   bool preempt = true;
   std::uint32_t preempt_delay_ms = 0;
   vrrp::ChecksumMode checksum = vrrp::ChecksumMode::pseudo_header;  // v3 over IPv4
-  std::string sync_group;  // default: the group name
+  std::string sync_group;                                           // default: the group name
   bool operator==(const VrrpSettings&) const = default;
 };
 
@@ -104,10 +104,10 @@ struct AutoscaleConfig {
   // cpu: percent of the members' average; others: per-member average.
   std::uint64_t scale_out_above = 80;
   std::uint64_t scale_in_below = 60;
-  std::uint32_t window_s = 300;     // the threshold must hold this long
-  std::uint32_t cooldown_s = 600;   // no new decision this long after one
+  std::uint32_t window_s = 300;    // the threshold must hold this long
+  std::uint32_t cooldown_s = 600;  // no new decision this long after one
   std::uint32_t min_members = 1;
-  std::uint32_t max_members = 0;    // default: members + spares
+  std::uint32_t max_members = 0;  // default: members + spares
   bool operator==(const AutoscaleConfig&) const = default;
 };
 

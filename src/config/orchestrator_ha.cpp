@@ -18,9 +18,9 @@ void read_vrrp(MapReader& top, OrchestratorConfig& c) {
   c.vrrp.sync_group = c.group;
   auto f = top.get("vrrp");
   if (!f) return;
-  MapReader m(top.diag(), *f,
-              {"version", "advert_interval_ms", "preempt", "preempt_delay_ms", "checksum",
-               "sync_group"});
+  MapReader m(
+      top.diag(), *f,
+      {"version", "advert_interval_ms", "preempt", "preempt_delay_ms", "checksum", "sync_group"});
   Diagnostics& d = m.diag();
   if (auto v = m.get("version")) {
     if (auto n = read_uint(d, *v, 2, 3)) c.vrrp.version = static_cast<vrrp::Version>(*n);

@@ -115,8 +115,8 @@ void read_autoscale(MapReader& top, OrchestratorConfig& c) {
   }
   if (!in && a.scale_in_below >= a.scale_out_above)
     d.add(f->at, child_path(f->path, "scale_in_below"),
-          fmt::format("the default {} is not below scale_out_above ({}); set it",
-                      a.scale_in_below, a.scale_out_above));
+          fmt::format("the default {} is not below scale_out_above ({}); set it", a.scale_in_below,
+                      a.scale_out_above));
   m.uint("window_s", a.window_s, 1, 86400);
   m.uint("cooldown_s", a.cooldown_s, 0, 86400);
   auto pool = static_cast<std::uint32_t>(c.members.size() + c.spares.size());

@@ -47,9 +47,10 @@ void read_vips(MapReader& m, std::string_view key, Family family, bool v2, Segme
     auto p = read_parsed<IpPrefix>(d, item, parse_prefix);
     if (!p) continue;
     if (p->address.family != family) {
-      d.add(item.at, item.path,
-            fmt::format("{} is an {} address; list it under virtual_{}", p->to_string(),
-                        vrrp::family_name(p->address.family), vrrp::family_name(p->address.family)));
+      d.add(
+          item.at, item.path,
+          fmt::format("{} is an {} address; list it under virtual_{}", p->to_string(),
+                      vrrp::family_name(p->address.family), vrrp::family_name(p->address.family)));
       continue;
     }
     bool dup = false;
@@ -131,7 +132,8 @@ void read_segments(MapReader& top, OrchestratorConfig& c) {
   SegmentChecks seen;
   for (const auto& item : *items) read_segment(d, item, v2, seen, c.segments);
   if (seen.roles_read < items->size()) return;
-  for (auto role : {SegmentRole::ext, SegmentRole::int_, SegmentRole::dl_ext, SegmentRole::dl_int}) {
+  for (auto role :
+       {SegmentRole::ext, SegmentRole::int_, SegmentRole::dl_ext, SegmentRole::dl_int}) {
     if (!first_path(seen.roles, role_name(role)))
       d.add(f->at, f->path,
             fmt::format("no segment with role '{}' (ext, int, dl-ext and dl-int are needed)",

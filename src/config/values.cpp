@@ -1,8 +1,8 @@
 #include "config/values.hpp"
 
-#include <charconv>
-
 #include <fmt/format.h>
+
+#include <charconv>
 
 namespace baton::config {
 namespace {
@@ -95,17 +95,21 @@ Result<MacAddr> parse_mac(std::string_view text) {
   bool shape = text.size() == 17 && (text[2] == ':' || text[2] == '-');
   for (std::size_t i = 0; shape && i < 6; ++i) {
     int hi = hex_value(text[i * 3]), lo = hex_value(text[i * 3 + 1]);
-    if (hi < 0 || lo < 0 || (i < 5 && text[i * 3 + 2] != text[2])) shape = false;
-    else m.bytes[i] = static_cast<std::uint8_t>(hi * 16 + lo);
+    if (hi < 0 || lo < 0 || (i < 5 && text[i * 3 + 2] != text[2]))
+      shape = false;
+    else
+      m.bytes[i] = static_cast<std::uint8_t>(hi * 16 + lo);
   }
-  if (!shape) return err("'{}' is not a MAC address (expected six hex octets, 02:00:5e:10:00:01)", text);
+  if (!shape)
+    return err("'{}' is not a MAC address (expected six hex octets, 02:00:5e:10:00:01)", text);
   if (m.bytes[0] & 1) return err("'{}' is a multicast MAC address", text);
   if (m == MacAddr{}) return err("'{}' is the all-zero MAC address", text);
   return m;
 }
 
 Result<std::string> parse_name(std::string_view text) {
-  if (text.empty() || text.size() > 63) return err("'{}': a name has 1..63 characters", text.substr(0, 64));
+  if (text.empty() || text.size() > 63)
+    return err("'{}': a name has 1..63 characters", text.substr(0, 64));
   if (!is_alnum(text[0])) return err("'{}': a name starts with a letter or digit", text);
   for (char c : text)
     if (!is_alnum(c) && c != '.' && c != '_' && c != '-')

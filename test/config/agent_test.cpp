@@ -57,8 +57,10 @@ TEST(ConfigAgent, DefaultsApplied) {
   EXPECT_EQ(r->state_dir, "/var/lib/baton-agent");
   EXPECT_FALSE(r->sync.has_value());
   EXPECT_EQ(r->log_level, spdlog::level::info);
-  auto s = parse_agent_config(std::string(kBase) + "sync: {interface: eth3, address: 'fd00::11'}\n"
-                                                   "log_level: debug\n", "a.yaml");
+  auto s = parse_agent_config(std::string(kBase) +
+                                  "sync: {interface: eth3, address: 'fd00::11'}\n"
+                                  "log_level: debug\n",
+                              "a.yaml");
   ASSERT_TRUE(s.ok()) << s.error().message;
   ASSERT_TRUE(s->sync.has_value());
   EXPECT_EQ(s->sync->port, kDefaultSyncPort);
@@ -67,22 +69,26 @@ TEST(ConfigAgent, DefaultsApplied) {
 
 TEST(ConfigAgent, Errors) {
   EXPECT_EQ(errors_of(edit("member: gw1\n", "")), "a.yaml:1:1: member: required, but missing");
-  EXPECT_EQ(errors_of(edit("  int: eth2\n", "  int: eth1\n")),
-            "a.yaml:8:8: interfaces.int: 'eth1' is also the ext interface; the sides need their own");
-  EXPECT_EQ(errors_of(edit("  - address: 10.1.0.3\n    port: 7800\n", "  - address: 10.1.0.2\n")),
-            "a.yaml:4:14: orchestrators[1].address: 10.1.0.2:7700 is already given at orchestrators[0]");
+  EXPECT_EQ(
+      errors_of(edit("  int: eth2\n", "  int: eth1\n")),
+      "a.yaml:8:8: interfaces.int: 'eth1' is also the ext interface; the sides need their own");
+  EXPECT_EQ(
+      errors_of(edit("  - address: 10.1.0.3\n    port: 7800\n", "  - address: 10.1.0.2\n")),
+      "a.yaml:4:14: orchestrators[1].address: 10.1.0.2:7700 is already given at orchestrators[0]");
   EXPECT_EQ(errors_of(edit("    port: 7800\n", "    port: 7800\n  - address: 10.1.0.4\n")),
             "a.yaml:3:3: orchestrators: lists one or two orchestrators, found 3");
   EXPECT_EQ(errors_of(edit("  - address: 10.1.0.2\n", "  - address: 0.0.0.0\n")),
             "a.yaml:3:14: orchestrators[0].address: 0.0.0.0 is not a unicast address");
-  EXPECT_EQ(errors_of(edit("key_file: /etc/baton/key\n", "key_file: /etc/baton/key\nstate_dir: state\n")),
-            "a.yaml:10:12: state_dir: 'state' is not an absolute path");
+  EXPECT_EQ(
+      errors_of(edit("key_file: /etc/baton/key\n", "key_file: /etc/baton/key\nstate_dir: state\n")),
+      "a.yaml:10:12: state_dir: 'state' is not an absolute path");
   EXPECT_EQ(errors_of(std::string(kBase) + "sync: {interface: eth3}\n"),
             "a.yaml:10:7: sync.address: required, but missing");
   EXPECT_EQ(errors_of(std::string(kBase) + "orchestrator: x\n"),
             "a.yaml:10:1: orchestrator: unknown key (did you mean 'orchestrators'?)");
-  EXPECT_EQ(errors_of(edit("interfaces:\n  ext: eth1\n  int: eth2\n", "interfaces: [eth1, eth2]\n")),
-            "a.yaml:6:13: interfaces: expected a map of settings, found a list");
+  EXPECT_EQ(
+      errors_of(edit("interfaces:\n  ext: eth1\n  int: eth2\n", "interfaces: [eth1, eth2]\n")),
+      "a.yaml:6:13: interfaces: expected a map of settings, found a list");
 }
 
 TEST(ConfigAgent, AllErrorsCollected) {

@@ -3,10 +3,9 @@
 #include "config/document.hpp"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -37,9 +36,12 @@ TEST(ConfigDocument, EmptyFile) {
 }
 
 TEST(ConfigDocument, NotYaml) {
-  EXPECT_EQ(errors_of("group: [sg1\n"), "t.yaml:2:1: not valid YAML: end of sequence flow not found");
-  EXPECT_EQ(errors_of("group: sg1\n key_file: /x\n"), "t.yaml:2:10: not valid YAML: illegal map value");
-  EXPECT_EQ(errors_of("group: 'unterminated"), "t.yaml:1:21: not valid YAML: illegal EOF in scalar");
+  EXPECT_EQ(errors_of("group: [sg1\n"),
+            "t.yaml:2:1: not valid YAML: end of sequence flow not found");
+  EXPECT_EQ(errors_of("group: sg1\n key_file: /x\n"),
+            "t.yaml:2:10: not valid YAML: illegal map value");
+  EXPECT_EQ(errors_of("group: 'unterminated"),
+            "t.yaml:1:21: not valid YAML: illegal EOF in scalar");
   EXPECT_EQ(errors_of("group: sg1\n\tkey_file: /x\n"),
             "t.yaml:2:1: not valid YAML: illegal tab when looking for indentation");
 }
@@ -49,7 +51,8 @@ TEST(ConfigDocument, NotAMapAtTheTop) {
   EXPECT_EQ(errors_of("just some text\n"),
             "t.yaml:1:1: expected a map of settings, found 'just some text'");
   std::string binary("\x01\x02\xff\xfe", 4);
-  EXPECT_EQ(errors_of(binary), "t.yaml:1:1: expected a map of settings, found '\\x01\\x02\\xff\\xfe'");
+  EXPECT_EQ(errors_of(binary),
+            "t.yaml:1:1: expected a map of settings, found '\\x01\\x02\\xff\\xfe'");
 }
 
 TEST(ConfigDocument, OneDocumentOnly) {

@@ -1,9 +1,8 @@
 // ConfigHolder: a good reload swaps, a bad one keeps the last good configuration and says why.
 #include "config/holder.hpp"
 
-#include <unistd.h>
-
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -27,7 +26,8 @@ orchestrators: [{{address: 10.1.0.2}}]
 interfaces: {{ext: eth1, int: eth2}}
 key_file: /etc/baton/key
 log_level: {}
-)", weight == 1 ? "info" : "debug");
+)",
+                       weight == 1 ? "info" : "debug");
   }
 
   std::filesystem::path path_;
@@ -68,8 +68,9 @@ TEST_F(ConfigReload, BadReloadKeepsTheLastGoodOne) {
   auto h = open_agent_config(path_.string());
   ASSERT_TRUE(h.ok());
   auto before = h->snapshot();
-  write("member: gw1\norchestrators: [{address: 10.1.0.2}]\ninterfaces: {ext: eth1, int: eth2}\n"
-        "key_file: /etc/baton/key\nlog_level: loud\n");
+  write(
+      "member: gw1\norchestrators: [{address: 10.1.0.2}]\ninterfaces: {ext: eth1, int: eth2}\n"
+      "key_file: /etc/baton/key\nlog_level: loud\n");
   auto s = h->reload();
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().message.find(path_.string() + ":5:12: log_level: unknown log level 'loud'"),

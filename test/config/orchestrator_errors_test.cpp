@@ -1,12 +1,11 @@
 // Every kind of mistake in batond.yaml is reported with file:line:column, the field path and
 // what is wrong; all of them at once, up to the cap.
-#include "config/orchestrator.hpp"
-
-#include "config/diagnostics.hpp"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
+
+#include "config/diagnostics.hpp"
+#include "config/orchestrator.hpp"
 
 namespace baton::config {
 namespace {
@@ -71,9 +70,7 @@ std::size_t line_count(const std::string& s) {
   return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')) + 1;
 }
 
-TEST(ConfigOrchestratorErrors, BaseTextIsValid) {
-  EXPECT_EQ(errors_of(kBase), "(accepted)");
-}
+TEST(ConfigOrchestratorErrors, BaseTextIsValid) { EXPECT_EQ(errors_of(kBase), "(accepted)"); }
 
 TEST(ConfigOrchestratorErrors, OutOfRange) {
   expect_error(edit("    id: 2\n", "    id: 2\n    weight: 700\n"),
@@ -174,13 +171,16 @@ TEST(ConfigOrchestratorErrors, BadPrime) {
 
 TEST(ConfigOrchestratorErrors, MissingRequiredFields) {
   expect_error(edit("    id: 2\n", ""), "t.yaml:9:5: members[1].id: required, but missing");
-  expect_error(edit("key_file: /etc/baton/key\n", ""), "t.yaml:1:1: key_file: required, but missing");
+  expect_error(edit("key_file: /etc/baton/key\n", ""),
+               "t.yaml:1:1: key_file: required, but missing");
   expect_error(edit("group: sg1\n", ""), "t.yaml:1:1: group: required, but missing");
   expect_error(edit("    interface: eth1\n", ""),
                "t.yaml:12:5: segments[0].interface: required, but missing");
-  expect_error(edit("  - {name: di, role: dl-int, interface: eth4, vrid: 4, virtual_ipv4: [10.2.0.1/24]}\n", ""),
-               "t.yaml:12:3: segments: no segment with role 'dl-int' (ext, int, dl-ext and dl-int "
-               "are needed)");
+  expect_error(
+      edit("  - {name: di, role: dl-int, interface: eth4, vrid: 4, virtual_ipv4: [10.2.0.1/24]}\n",
+           ""),
+      "t.yaml:12:3: segments: no segment with role 'dl-int' (ext, int, dl-ext and dl-int "
+      "are needed)");
   expect_error(edit("    virtual_ipv4: [192.0.2.1/24]\n", ""),
                "t.yaml:12:5: segments[0]: needs virtual_ipv4 or virtual_ipv6 (the group's "
                "addresses here)");
@@ -194,7 +194,8 @@ TEST(ConfigOrchestratorErrors, WrongTypes) {
                "t.yaml:10:9: members[1].id: expected a whole number, found 'two'");
   expect_error(edit("group: sg1\n", "group: [sg1]\n"),
                "t.yaml:1:8: group: expected a value, found a list");
-  expect_error(edit("group: sg1\n", "group:\n"), "t.yaml:1:1: group: expected a value, found nothing");
+  expect_error(edit("group: sg1\n", "group:\n"),
+               "t.yaml:1:1: group: expected a value, found nothing");
   expect_error(plus("vrrp: {preempt: maybe}\n"),
                "t.yaml:20:17: vrrp.preempt: expected true or false, found 'maybe'");
   expect_error(edit("  - name: gw2\n    id: 2\n", "  - gw2\n"),
@@ -221,9 +222,10 @@ TEST(ConfigOrchestratorErrors, VrrpTiming) {
                "counts centiseconds)");
   expect_error(plus("vrrp: {advert_interval_ms: 5}\n"),
                "t.yaml:20:28: vrrp.advert_interval_ms: 5 is out of range 10..40950");
-  expect_error(plus("vrrp: {version: 2, advert_interval_ms: 1500}\n"),
-               "t.yaml:20:40: vrrp.advert_interval_ms: 1500 is not whole seconds (VRRPv2 advertises "
-               "in seconds)");
+  expect_error(
+      plus("vrrp: {version: 2, advert_interval_ms: 1500}\n"),
+      "t.yaml:20:40: vrrp.advert_interval_ms: 1500 is not whole seconds (VRRPv2 advertises "
+      "in seconds)");
   expect_error(plus("vrrp: {version: 2, checksum: without}\n"),
                "t.yaml:20:30: vrrp.checksum: applies to VRRPv3 over IPv4 only (VRRPv2 has one "
                "convention)");
@@ -233,16 +235,18 @@ TEST(ConfigOrchestratorErrors, VrrpTiming) {
 TEST(ConfigOrchestratorErrors, SyncSegmentHasNoVrrp) {
   expect_error(plus("  - {name: s, role: sync, interface: eth5, vrid: 9}\n"),
                "t.yaml:20:50: segments[4].vrid: not used on a sync segment (no VRRP there)");
-  expect_error(plus("  - {name: s, role: ext, interface: eth5, vrid: 9, virtual_ipv4: [1.2.3.4/8]}\n"),
-               "t.yaml:20:21: segments[4].role: role 'ext' is already taken by segments[0]");
+  expect_error(
+      plus("  - {name: s, role: ext, interface: eth5, vrid: 9, virtual_ipv4: [1.2.3.4/8]}\n"),
+      "t.yaml:20:21: segments[4].role: role 'ext' is already taken by segments[0]");
 }
 
 TEST(ConfigOrchestratorErrors, MemberWeights) {
   expect_error(edit_in(edit("    id: 1\n", "    id: 1\n    weight: 0\n"), "    id: 2\n",
                        "    id: 2\n    weight: 0\n"),
                "t.yaml:7:3: members: every member has weight 0; at least one must take buckets");
-  expect_error(edit("members:\n  - name: gw1\n    id: 1\n  - name: gw2\n    id: 2\n", "members: []\n"),
-               "t.yaml:6:10: members: needs at least one member");
+  expect_error(
+      edit("members:\n  - name: gw1\n    id: 1\n  - name: gw2\n    id: 2\n", "members: []\n"),
+      "t.yaml:6:10: members: needs at least one member");
 }
 
 TEST(ConfigOrchestratorErrors, Autoscale) {
@@ -265,9 +269,10 @@ TEST(ConfigOrchestratorErrors, PathsAndNames) {
                "t.yaml:5:11: key_file: 'etc/baton/key' is not an absolute path");
   expect_error(edit("group: sg1", "group: 'sg 1'"),
                "t.yaml:1:8: group: 'sg 1': a name may hold only letters, digits, '.', '_' and '-'");
-  expect_error(edit("interface: eth1\n", "interface: averyveryverylongname\n"),
-               "t.yaml:14:16: segments[0].interface: 'averyveryverylongname': an interface name has "
-               "1..15 characters");
+  expect_error(
+      edit("interface: eth1\n", "interface: averyveryverylongname\n"),
+      "t.yaml:14:16: segments[0].interface: 'averyveryverylongname': an interface name has "
+      "1..15 characters");
   expect_error(plus("api: {group: Baton}\n"),
                "t.yaml:20:14: api.group: 'Baton' is not a Unix group name (lower-case letters, "
                "digits, '_', '-')");
@@ -290,7 +295,8 @@ TEST(ConfigOrchestratorErrors, AllErrorsCollected) {
 TEST(ConfigOrchestratorErrors, ErrorsAreCapped) {
   std::string text(kBase);
   text += "spares:\n";
-  for (int i = 0; i < 30; ++i) text += fmt::format("  - {{name: s{}, id: {}, weight: 999}}\n", i, 100 + i);
+  for (int i = 0; i < 30; ++i)
+    text += fmt::format("  - {{name: s{}, id: {}, weight: 999}}\n", i, 100 + i);
   std::string all = errors_of(text);
   EXPECT_EQ(line_count(all), Diagnostics::kMaxErrors + 1) << all;
   EXPECT_NE(all.find("t.yaml: 10 more errors not shown (stopped after 20)"), std::string::npos)

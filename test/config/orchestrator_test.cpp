@@ -158,8 +158,8 @@ TEST(ConfigOrchestrator, AutoscaleOnPacketRate) {
 }
 
 TEST(ConfigOrchestrator, HexAndBoolSpellings) {
-  auto c = parse_ok(std::string(kMinimal) +
-                    "distribution: {seed: 0xFFFFFFFF}\nvrrp: {preempt: no}\n");
+  auto c =
+      parse_ok(std::string(kMinimal) + "distribution: {seed: 0xFFFFFFFF}\nvrrp: {preempt: no}\n");
   EXPECT_EQ(c.distribution.seed, 0xFFFFFFFFu);
   EXPECT_FALSE(c.vrrp.preempt);
 }

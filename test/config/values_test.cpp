@@ -20,12 +20,17 @@ TEST(ConfigValues, Prefix) {
   ASSERT_TRUE(q.ok());
   EXPECT_EQ(q->address.family, Family::ipv6);
   EXPECT_EQ(q->to_string(), "2001:db8::10/128");
-  EXPECT_EQ(error_of(parse_prefix("192.0.2.10")), "'192.0.2.10' needs a prefix length, e.g. 192.0.2.10/24");
-  EXPECT_EQ(error_of(parse_prefix("2001:db8::1")), "'2001:db8::1' needs a prefix length, e.g. 2001:db8::1/64");
-  EXPECT_EQ(error_of(parse_prefix("192.0.2.10/33")), "'192.0.2.10/33': prefix length must be 0..32");
-  EXPECT_EQ(error_of(parse_prefix("2001:db8::1/129")), "'2001:db8::1/129': prefix length must be 0..128");
+  EXPECT_EQ(error_of(parse_prefix("192.0.2.10")),
+            "'192.0.2.10' needs a prefix length, e.g. 192.0.2.10/24");
+  EXPECT_EQ(error_of(parse_prefix("2001:db8::1")),
+            "'2001:db8::1' needs a prefix length, e.g. 2001:db8::1/64");
+  EXPECT_EQ(error_of(parse_prefix("192.0.2.10/33")),
+            "'192.0.2.10/33': prefix length must be 0..32");
+  EXPECT_EQ(error_of(parse_prefix("2001:db8::1/129")),
+            "'2001:db8::1/129': prefix length must be 0..128");
   EXPECT_EQ(error_of(parse_prefix("192.0.2.10/")), "'192.0.2.10/': prefix length must be 0..32");
-  EXPECT_EQ(error_of(parse_prefix("192.0.2.10/2x")), "'192.0.2.10/2x': prefix length must be 0..32");
+  EXPECT_EQ(error_of(parse_prefix("192.0.2.10/2x")),
+            "'192.0.2.10/2x': prefix length must be 0..32");
   EXPECT_EQ(error_of(parse_prefix("224.0.0.18/32")), "'224.0.0.18/32' is a multicast address");
   EXPECT_EQ(error_of(parse_prefix("0.0.0.0/0")), "'0.0.0.0/0' is the unspecified address");
   EXPECT_EQ(error_of(parse_prefix("gateway/24")), "'gateway' is not an IPv4 or IPv6 address");
@@ -33,7 +38,8 @@ TEST(ConfigValues, Prefix) {
 
 TEST(ConfigValues, AddressRefusesEmbeddedNulAndPrefix) {
   EXPECT_FALSE(parse_ip(std::string_view("192.0.2.1\0junk", 14)).ok());
-  EXPECT_EQ(error_of(parse_ip("192.0.2.1/24")), "'192.0.2.1/24': expected an address without a prefix length");
+  EXPECT_EQ(error_of(parse_ip("192.0.2.1/24")),
+            "'192.0.2.1/24': expected an address without a prefix length");
   EXPECT_TRUE(parse_ip("fe80::1").ok());
 }
 
@@ -45,9 +51,11 @@ TEST(ConfigValues, Endpoint) {
   auto v6 = parse_endpoint("[::1]:80");
   ASSERT_TRUE(v6.ok());
   EXPECT_EQ(v6->to_string(), "[::1]:80");
-  EXPECT_EQ(error_of(parse_endpoint("::1:80")), "'::1:80': write an IPv6 address in brackets, e.g. [::1]:9470");
+  EXPECT_EQ(error_of(parse_endpoint("::1:80")),
+            "'::1:80': write an IPv6 address in brackets, e.g. [::1]:9470");
   EXPECT_EQ(error_of(parse_endpoint("127.0.0.1:0")), "'127.0.0.1:0': port must be 1..65535");
-  EXPECT_EQ(error_of(parse_endpoint("127.0.0.1:65536")), "'127.0.0.1:65536': port must be 1..65535");
+  EXPECT_EQ(error_of(parse_endpoint("127.0.0.1:65536")),
+            "'127.0.0.1:65536': port must be 1..65535");
   EXPECT_EQ(error_of(parse_endpoint("[::1]80")), "'[::1]80' is not [address]:port");
   EXPECT_EQ(error_of(parse_endpoint("localhost:80")), "'localhost' is not an IPv4 or IPv6 address");
 }
@@ -60,14 +68,17 @@ TEST(ConfigValues, Mac) {
   EXPECT_FALSE(parse_mac("02:00-5e:10:00:0a").ok());  // mixed separators
   EXPECT_FALSE(parse_mac("02:00:5e:10:00:0g").ok());
   EXPECT_FALSE(parse_mac("02:00:5e:10:00").ok());
-  EXPECT_EQ(error_of(parse_mac("01:00:5e:00:00:12")), "'01:00:5e:00:00:12' is a multicast MAC address");
-  EXPECT_EQ(error_of(parse_mac("00:00:00:00:00:00")), "'00:00:00:00:00:00' is the all-zero MAC address");
+  EXPECT_EQ(error_of(parse_mac("01:00:5e:00:00:12")),
+            "'01:00:5e:00:00:12' is a multicast MAC address");
+  EXPECT_EQ(error_of(parse_mac("00:00:00:00:00:00")),
+            "'00:00:00:00:00:00' is the all-zero MAC address");
 }
 
 TEST(ConfigValues, Names) {
   EXPECT_TRUE(parse_name("gw-1.site_a").ok());
   EXPECT_EQ(error_of(parse_name("-gw")), "'-gw': a name starts with a letter or digit");
-  EXPECT_EQ(error_of(parse_name("gw 1")), "'gw 1': a name may hold only letters, digits, '.', '_' and '-'");
+  EXPECT_EQ(error_of(parse_name("gw 1")),
+            "'gw 1': a name may hold only letters, digits, '.', '_' and '-'");
   EXPECT_FALSE(parse_name(std::string(64, 'a')).ok());
   EXPECT_TRUE(parse_name(std::string(63, 'a')).ok());
   EXPECT_TRUE(parse_ifname("eth0.100").ok());
