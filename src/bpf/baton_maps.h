@@ -49,7 +49,8 @@ enum baton_verdict {
 };
 
 /* Per-CPU counter value of baton_verdicts (key = verdict) and baton_member_stats
- * (key = member id). */
+ * (key = member id). The program counts a distributed frame only in baton_member_stats; its
+ * BATON_V_DISTRIBUTED entry stays zero and readers add up the member counters. */
 struct baton_counter {
   bm_u64 packets;
   bm_u64 bytes;

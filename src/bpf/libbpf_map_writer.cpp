@@ -215,6 +215,12 @@ Result<Counters> LibbpfMapWriter::read_counters() const {
   std::copy(verdicts.begin(), verdicts.end(), out.verdicts.begin());
   if (auto s = read_all(fds_.member_stats, BATON_XDP_MAX_MEMBERS, out.members); !s)
     return s.error();
+  // Distributed frames are counted per member only (see baton_maps.h).
+  Counter& distributed = out.verdicts[BATON_V_DISTRIBUTED];
+  for (const Counter& m : out.members) {
+    distributed.packets += m.packets;
+    distributed.bytes += m.bytes;
+  }
   return out;
 }
 

@@ -64,7 +64,7 @@ struct Counter {
   friend bool operator==(const Counter&, const Counter&) = default;
 };
 
-// Counters summed over CPUs.
+// Counters summed over CPUs. verdict(distributed) is the sum of the member counters.
 struct Counters {
   std::array<Counter, kVerdicts> verdicts{};
   std::vector<Counter> members;  // index = member id, sized BATON_XDP_MAX_MEMBERS
