@@ -131,7 +131,15 @@ Result<AttachMode> Datapath::attach(std::string_view ifname, Side side) {
   if (links_.contains(name)) return err("{} is already attached", name);
   const std::uint32_t ifindex = if_nametoindex(name.c_str());
   if (ifindex == 0) return sys_err(fmt::format("interface {}", name), errno);
+  // The side is known before the first frame arrives; forgotten again if attaching fails.
   if (auto s = maps_->set_uplink(ifindex, side); !s) return s.error();
+  auto mode = attach_link(name, ifindex, side);
+  if (!mode) (void)maps_->clear_uplink(ifindex);
+  return mode;
+}
+
+Result<AttachMode> Datapath::attach_link(const std::string& name, std::uint32_t ifindex,
+                                         Side side) {
   const int prog = program_fd();
   const std::string path = link_path(name);
 

@@ -60,6 +60,8 @@ class Datapath {
   Datapath(DatapathOptions options, std::unique_ptr<Skeleton> skel,
            std::unique_ptr<MapWriter> maps);
   std::string link_path(std::string_view ifname) const;
+  // Takes over the pinned link of `name` or creates and pins a new one.
+  Result<AttachMode> attach_link(const std::string& name, std::uint32_t ifindex, Side side);
   Status drop_link(const std::string& ifname, int fd, std::uint32_t ifindex);
 
   DatapathOptions options_;

@@ -1,6 +1,7 @@
 // Attach, crash, restart: a run that dies leaves its links and maps pinned (forwarding goes
 // on); the next run takes over what it attaches again, detaches what it does not, and a clean
 // shutdown leaves nothing attached and nothing pinned. Also: native with generic fallback.
+#include <net/if.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -141,6 +142,16 @@ TEST_F(XdpRestart, AttachingOverAForeignProgramIsAClearError) {
   ASSERT_FALSE(second.ok());
   EXPECT_NE(second.error().message.find("another XDP program"), std::string::npos)
       << second.error().message;
+
+  // The failed attach left no side configured for up1 in this instance's maps.
+  const auto frame = test::Frame().eth().ipv4(test::ip4("10.0.0.1"), test::ip4("10.0.0.2"))
+                         .udp(1, 2).bytes();
+  ASSERT_TRUE(lab_->in_netns("orch", [&] {
+    test_run((*dp)->program_fd(), frame, if_nametoindex("up1"));
+  }).ok());
+  auto c = (*dp)->maps().read_counters();
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->verdict(Verdict::passed_unconfigured).packets, 1u);
 }
 
 }  // namespace
