@@ -106,7 +106,8 @@ Verdict<Advert> decode_advert(std::span<const std::uint8_t> m, Family family, co
   } else {
     if (sum == vrrp_checksum(m, src, dst, ChecksumMode::pseudo_header))
       a.checksum = ChecksumMode::pseudo_header;
-    else if (family == Family::ipv4 && sum == vrrp_checksum(m, src, dst, ChecksumMode::message_only))
+    else if (family == Family::ipv4 &&
+             sum == vrrp_checksum(m, src, dst, ChecksumMode::message_only))
       a.checksum = ChecksumMode::message_only;
     else
       return DropReason::bad_checksum;

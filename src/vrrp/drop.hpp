@@ -70,7 +70,9 @@ class Verdict {
   const T* operator->() const { return &value(); }
 
  private:
-  [[noreturn]] static void check_failed() { baton::panic("vrrp::Verdict::value() on a dropped packet"); }
+  [[noreturn]] static void check_failed() {
+    baton::panic("vrrp::Verdict::value() on a dropped packet");
+  }
   T value_{};
   DropReason reason_ = DropReason::short_packet;
   bool ok_ = false;

@@ -21,7 +21,8 @@ TEST(VrrpConvergence, RandomEventsEndWithOneStableMasterOfTheBestPriority) {
     std::vector<std::size_t> nodes;
     const std::uint8_t prio[] = {150, 150, 100};  // a tie on priority, broken on address
     for (std::uint8_t i = 0; i < 3; ++i) {
-      Config c = basic_config("r" + std::to_string(i), static_cast<std::uint8_t>(i + 1), prio[i], 1);
+      Config c =
+          basic_config("r" + std::to_string(i), static_cast<std::uint8_t>(i + 1), prio[i], 1);
       c.tracks = {{"grade", TrackKind::health, 120}};
       nodes.push_back(lan.add_instance(c));
     }

@@ -301,7 +301,8 @@ TEST(VrrpInstance, MasterStepsDownForHigherPriorityOrEqualFromHigherAddress) {
     other.priority = static_cast<std::uint8_t>(prio);
     other.interval_cs = 50;
     other.addresses = {IpAddr::v4(10, 0, 0, 100)};
-    lan.send(a, 0, ev::AdvertReceived{other, IpAddr::v4(10, 0, 0, static_cast<std::uint8_t>(host))});
+    auto from = IpAddr::v4(10, 0, 0, static_cast<std::uint8_t>(host));
+    lan.send(a, 0, ev::AdvertReceived{other, from});
     EXPECT_EQ(lan.state(a), steps ? State::backup : State::master) << prio << " " << host;
     if (steps) {
       EXPECT_TRUE(lan.member(a).addresses.empty());

@@ -30,7 +30,9 @@ using std::chrono::seconds;
 
 // Skew_Time and Master_Down_Interval for an interval and a priority, exact in nanoseconds.
 inline Duration skew(Duration interval, int priority) { return (256 - priority) * interval / 256; }
-inline Duration mdi(Duration interval, int priority) { return 3 * interval + skew(interval, priority); }
+inline Duration mdi(Duration interval, int priority) {
+  return 3 * interval + skew(interval, priority);
+}
 
 // A small valid config: IPv4, VRID 7, VIP 10.0.0.100, primary 10.0.0.<host>.
 Config basic_config(std::string name, std::uint8_t host, std::uint8_t priority,
