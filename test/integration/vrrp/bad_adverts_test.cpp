@@ -61,6 +61,9 @@ TEST(VrrpBadAdverts, AreCountedAndChangeNothing) {
   ASSERT_TRUE(a && b);
   ASSERT_TRUE(eventually([&] { return v.state(*a) == "master" && v.state(*b) == "backup"; }, 5s))
       << v.logs();
+  std::this_thread::sleep_for(100ms);
+  int transitions_a = v.status(*a)["counters"]["transitions"].get<int>();
+  int transitions_b = v.status(*b)["counters"]["transitions"].get<int>();
   // Priority 254 (would preempt both) but each packet is wrong in one way.
   std::vector<std::vector<std::uint8_t>> bad;
   for (int i = 0; i < 5; ++i) {
@@ -91,8 +94,8 @@ TEST(VrrpBadAdverts, AreCountedAndChangeNothing) {
   std::this_thread::sleep_for(100ms);
   EXPECT_EQ(v.state(*a), "master");
   EXPECT_EQ(v.state(*b), "backup");
-  EXPECT_EQ(v.status(*a)["counters"]["transitions"].get<int>(), 2) << v.logs();
-  EXPECT_EQ(v.status(*b)["counters"]["transitions"].get<int>(), 1) << v.logs();
+  EXPECT_EQ(v.status(*a)["counters"]["transitions"].get<int>(), transitions_a) << v.logs();
+  EXPECT_EQ(v.status(*b)["counters"]["transitions"].get<int>(), transitions_b) << v.logs();
   EXPECT_TRUE(v.holds_vip(kA));
 }
 
