@@ -147,10 +147,15 @@ Result<std::vector<LiveFigure>> run_live_benchmarks(double seconds) {
             xdp_md ctx{};
             ctx.data_end = static_cast<std::uint32_t>(frame.size());
             ctx.ingress_ifindex = up0;
-            LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame.data(),
-                        .data_size_in = static_cast<std::uint32_t>(frame.size()), .ctx_in = &ctx,
-                        .ctx_size_in = sizeof ctx, .repeat = static_cast<int>(repeat),
-                        .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
+            bpf_test_run_opts o{};
+            o.sz = sizeof o;
+            o.data_in = frame.data();
+            o.data_size_in = static_cast<std::uint32_t>(frame.size());
+            o.ctx_in = &ctx;
+            o.ctx_size_in = sizeof ctx;
+            o.repeat = static_cast<int>(repeat);
+            o.flags = BPF_F_TEST_XDP_LIVE_FRAMES;
+            o.batch_size = 64;
             const std::uint64_t before = sum_received(received);
             auto counted_before = dp->maps().read_counters();
             const auto t0 = std::chrono::steady_clock::now();

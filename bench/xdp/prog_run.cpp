@@ -33,9 +33,13 @@ Result<double> time_run(int prog_fd, const test::Bytes& frame, std::uint64_t rep
   xdp_md ctx{};
   ctx.data_end = static_cast<std::uint32_t>(frame.size());
   ctx.ingress_ifindex = kIngress;
-  LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame.data(),
-              .data_size_in = static_cast<std::uint32_t>(frame.size()), .ctx_in = &ctx,
-              .ctx_size_in = sizeof ctx, .repeat = static_cast<int>(repeat));
+  bpf_test_run_opts o{};
+  o.sz = sizeof o;
+  o.data_in = frame.data();
+  o.data_size_in = static_cast<std::uint32_t>(frame.size());
+  o.ctx_in = &ctx;
+  o.ctx_size_in = sizeof ctx;
+  o.repeat = static_cast<int>(repeat);
   if (bpf_prog_test_run_opts(prog_fd, &o) != 0)
     return err("BPF_PROG_TEST_RUN: {}", std::strerror(errno));
   if (o.retval == XDP_ABORTED) return err("the harness aborted (frame or tail call missing)");

@@ -115,7 +115,7 @@ struct baton_local_filter {
 
 /* Filter slot of an IPv4 address given as it lies in memory (network order). */
 static inline bm_u32 baton_local_slot4(bm_u32 addr_net) {
-  return (bm_u32)((addr_net * 0x9E3779B1u) >> 20);
+  return (addr_net * 0x9E3779B1u) >> 20; /* unsigned 32-bit arithmetic: no cast needed */
 }
 
 /* Filter slot of an IPv6 address given as four 32-bit words as they lie in memory. */

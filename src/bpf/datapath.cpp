@@ -37,7 +37,8 @@ std::uint32_t link_ifindex(int fd) {
 }
 
 Result<AttachMode> query_mode(std::uint32_t ifindex, std::string_view ifname) {
-  LIBBPF_OPTS(bpf_xdp_query_opts, q);
+  bpf_xdp_query_opts q{};
+  q.sz = sizeof q;
   if (bpf_xdp_query(static_cast<int>(ifindex), 0, &q) != 0)
     return sys_err(fmt::format("querying XDP on {}", ifname), errno);
   if (q.attach_mode == XDP_ATTACHED_SKB) return AttachMode::generic;
@@ -156,7 +157,9 @@ Result<AttachMode> Datapath::attach_link(const std::string& name, std::uint32_t 
     close(old);
   }
 
-  LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = XDP_FLAGS_DRV_MODE);
+  bpf_link_create_opts opts{};
+  opts.sz = sizeof opts;
+  opts.flags = XDP_FLAGS_DRV_MODE;
   AttachMode mode = AttachMode::native;
   int fd = bpf_link_create(prog, static_cast<int>(ifindex), BPF_XDP, &opts);
   if (fd < 0) {

@@ -89,7 +89,8 @@ Result<Mac> interface_mac(const std::string& ifname) {
 Result<std::uint32_t> attached_prog_id(const std::string& ifname) {
   const unsigned idx = if_nametoindex(ifname.c_str());
   if (idx == 0) return err("interface {}: {}", ifname, std::strerror(errno));
-  LIBBPF_OPTS(bpf_xdp_query_opts, q);
+  bpf_xdp_query_opts q{};
+  q.sz = sizeof q;
   if (bpf_xdp_query(static_cast<int>(idx), 0, &q) != 0)
     return err("querying XDP on {}: {}", ifname, std::strerror(errno));
   return q.prog_id;

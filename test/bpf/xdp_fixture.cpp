@@ -46,10 +46,15 @@ RunResult test_run(int prog_fd, const Bytes& frame, std::uint32_t ifindex) {
   xdp_md ctx{};
   ctx.data_end = static_cast<std::uint32_t>(frame.size());
   ctx.ingress_ifindex = ifindex;
-  LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame.data(),
-              .data_out = r.frame.data(), .data_size_in = static_cast<std::uint32_t>(frame.size()),
-              .data_size_out = static_cast<std::uint32_t>(r.frame.size()), .ctx_in = &ctx,
-              .ctx_size_in = sizeof ctx, .repeat = 1);
+  bpf_test_run_opts o{};
+  o.sz = sizeof o;
+  o.data_in = frame.data();
+  o.data_out = r.frame.data();
+  o.data_size_in = static_cast<std::uint32_t>(frame.size());
+  o.data_size_out = static_cast<std::uint32_t>(r.frame.size());
+  o.ctx_in = &ctx;
+  o.ctx_size_in = sizeof ctx;
+  o.repeat = 1;
   const int rc = bpf_prog_test_run_opts(prog_fd, &o);
   EXPECT_EQ(rc, 0) << "BPF_PROG_TEST_RUN failed: " << std::strerror(errno) << " (frame of "
                    << frame.size() << " bytes)";
