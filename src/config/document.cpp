@@ -6,6 +6,10 @@
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <sstream>
+#include <vector>
+
+#include <yaml-cpp/eventhandler.h>
 
 namespace baton::config {
 
@@ -87,17 +91,46 @@ bool check_nesting(std::string_view text, Diagnostics& d) {
   return true;
 }
 
+namespace {
+
+// Parses without building a tree and notes where each document starts: used to find a second
+// document. yaml-cpp 0.7's LoadAll can report empty documents without end on some malformed
+// input (found by fuzz_config), so documents are counted here, never more than two.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+  void OnDocumentStart(const YAML::Mark& m) override { starts.push_back(m); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+}  // namespace
+
 std::optional<YAML::Node> load_document(std::string_view text, Diagnostics& d) {
   if (text.size() > kMaxFileBytes) {
-    d.add({}, "",
-          fmt::format("file is larger than {} KiB; this is not a baton config",
-                      kMaxFileBytes / 1024));
+    d.add({}, "", fmt::format("file is larger than {} KiB; this is not a baton config",
+                              kMaxFileBytes / 1024));
     return std::nullopt;
   }
   if (!check_nesting(text, d)) return std::nullopt;
-  std::vector<YAML::Node> docs;
+  std::string owned(text);
+  YAML::Node root;
+  DocumentStarts docs;
   try {
-    docs = YAML::LoadAll(std::string(text));
+    root = YAML::Load(owned);  // the first document only
+    std::istringstream in(owned);
+    YAML::Parser parser(in);
+    for (int i = 0; i < 2 && parser.HandleNextDocument(docs); ++i) {
+    }
   } catch (const YAML::Exception& e) {
     d.add(location_of(e.mark), "", fmt::format("not valid YAML: {}", e.msg));
     return std::nullopt;
@@ -105,16 +138,16 @@ std::optional<YAML::Node> load_document(std::string_view text, Diagnostics& d) {
     d.add({}, "", fmt::format("not valid YAML: {}", e.what()));
     return std::nullopt;
   }
-  if (docs.empty() || docs[0].IsNull()) {
+  if (root.IsNull() || !root.IsDefined()) {
     d.add({1, 1}, "", "the file is empty (no settings found)");
     return std::nullopt;
   }
-  if (docs.size() > 1) {
-    d.add(location_of(docs[1].Mark()), "",
+  if (docs.starts.size() > 1) {
+    d.add(location_of(docs.starts[1]), "",
           "a second YAML document ('---'); a config file holds exactly one");
     return std::nullopt;
   }
-  return docs[0];
+  return root;
 }
 
 }  // namespace baton::config

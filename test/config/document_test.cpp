@@ -57,7 +57,13 @@ TEST(ConfigDocument, NotAMapAtTheTop) {
 
 TEST(ConfigDocument, OneDocumentOnly) {
   EXPECT_EQ(errors_of("group: a\n---\ngroup: b\n"),
-            "t.yaml:3:1: a second YAML document ('---'); a config file holds exactly one");
+            "t.yaml:2:1: a second YAML document ('---'); a config file holds exactly one");
+}
+
+TEST(ConfigDocument, EndlessEmptyDocumentsAreNotFollowed) {
+  // yaml-cpp 0.7's LoadAll returns empty documents for ever on this input (found by fuzzing).
+  std::string text(" ,gH:gsurosc0a\"\x94\x9e\n");
+  EXPECT_EQ(errors_of(text), "t.yaml:1:1: the file is empty (no settings found)");
 }
 
 TEST(ConfigDocument, KeysAreNames) {
