@@ -1,5 +1,6 @@
 #include "vrrp_lab.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <thread>
 
@@ -39,10 +40,11 @@ Result<Daemon> VrrpLab::start_baton(const Router& r, int priority, std::vector<s
   d.log = lab_.dir() + "/baton-" + r.ns + ".log";
   d.status = lab_.dir() + "/baton-" + r.ns + ".json";
   std::vector<std::string> argv = {BATON_VRRPD_PATH, "-i", "eth0", "--vrid", "51",
-                                   "--priority", std::to_string(priority),
-                                   "--advert-interval", "10ms", "--vip",
+                                   "--priority", std::to_string(priority), "--vip",
                                    std::string(kVip) + "/24", "--status-file", d.status,
                                    "--status-period", "20ms", "--realtime"};
+  if (std::find(extra.begin(), extra.end(), "--advert-interval") == extra.end())
+    extra.insert(extra.end(), {"--advert-interval", "10ms"});
   argv.insert(argv.end(), extra.begin(), extra.end());
   auto pid = lab_.spawn(r.ns, argv, d.log);
   if (!pid) return pid.error();
