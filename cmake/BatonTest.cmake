@@ -10,7 +10,10 @@ function(baton_add_test)
   add_executable(${T_NAME} ${T_SOURCES})
   target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main GTest::gmock baton_flags)
   include(GoogleTest)
+  # Test names are prefixed with the executable ("dist_test.FlowHash.BothDirections..."), so
+  # `ctest -R dist_test` selects one executable's tests.
   gtest_discover_tests(${T_NAME}
+    TEST_PREFIX "${T_NAME}."
     PROPERTIES LABELS "${T_LABELS}"
     DISCOVERY_TIMEOUT 60)
 endfunction()
