@@ -110,12 +110,13 @@ TEST(VrrpBatonPair, ObserverSeesTheVirtualMacMove) {
   };
   // The client resolves the VIP (a UDP datagram makes it ARP): the answer is the virtual MAC,
   // and the bridge has that MAC on a's port.
-  send_udp_from_client(v);
+  // Resend while waiting: on a busy machine the first ARP exchange may not complete in time.
   std::string neigh;
   eventually([&] {
+    send_udp_from_client(v);
     neigh = v.lab().run("c", std::string("ip neigh show ") + kVip).output;
     return neigh.find(kVmac) != std::string::npos;
-  }, 1s);
+  }, 3s);
   EXPECT_NE(neigh.find(kVmac), std::string::npos) << neigh;
   EXPECT_NE(fdb_port().find("dev pa"), std::string::npos) << fdb_port();
   ASSERT_TRUE(v.lab().signal(a->pid, SIGKILL));
