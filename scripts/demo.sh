@@ -10,4 +10,4 @@ bash scripts/install-deps.sh >/dev/null
 echo "demo: building (first run takes a few minutes)..."
 bash scripts/build.sh >/dev/null
 exec build/src/sim/baton-sim --members 64 --flows 1000000 \
-  --fail 1 --fail 2 --admin-down 3 --add 65 --weight 4=200 "$@"
+  --fail 1 --fail 2 --admin-down 3 --add 65 --weight 4=2 "$@"
