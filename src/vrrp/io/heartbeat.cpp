@@ -32,7 +32,7 @@ void HeartbeatDetector::note_run(TimePoint now, HeartbeatEffects& out) {
   stats_.max_gap = std::max(stats_.max_gap, gap);
   if (gap > detection_time()) {
     ++stats_.stalls;
-    out.emplace_back(std::in_place_type<hb::Stalled>, gap);
+    out.emplace_back(hb::Stalled{gap});
     // Silence while we were not running proves nothing: restart the peer's clock.
     if (peer_ == PeerState::up) last_rx_ = now;
   }
@@ -52,10 +52,10 @@ HeartbeatEffects HeartbeatDetector::on_receive(TimePoint now, const HeartbeatMes
   peer_serving_ = m.serving;
   if (peer_ != PeerState::up) {
     peer_ = PeerState::up;
-    out.emplace_back(std::in_place_type<hb::PeerUp>, m.serving);
-    if (!m.serving) out.emplace_back(std::in_place_type<hb::PeerNotServing>);
+    out.emplace_back(hb::PeerUp{m.serving});
+    if (!m.serving) out.emplace_back(hb::PeerNotServing{});
   } else if ((was_serving || new_session) && !m.serving) {
-    out.emplace_back(std::in_place_type<hb::PeerNotServing>);
+    out.emplace_back(hb::PeerNotServing{});
   }
   return out;
 }
@@ -67,7 +67,7 @@ HeartbeatEffects HeartbeatDetector::on_tick(TimePoint now) {
     peer_ = PeerState::down;
     peer_serving_ = false;
     ++stats_.peer_down;
-    out.emplace_back(std::in_place_type<hb::PeerDown>, now - last_rx_, detection_time());
+    out.emplace_back(hb::PeerDown{now - last_rx_, detection_time()});
   }
   if (now >= next_tx_) {
     HeartbeatMessage m;
@@ -78,7 +78,7 @@ HeartbeatEffects HeartbeatDetector::on_tick(TimePoint now) {
     m.interval_us = static_cast<std::uint32_t>(
         std::chrono::duration_cast<std::chrono::microseconds>(cfg_.interval).count());
     m.multiplier = cfg_.multiplier;
-    out.emplace_back(std::in_place_type<hb::Send>, m);
+    out.emplace_back(hb::Send{m});
     ++stats_.sent;
     next_tx_ = now + cfg_.interval;
   }
