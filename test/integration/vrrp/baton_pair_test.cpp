@@ -38,12 +38,39 @@ TEST(VrrpBatonPair, ElectsOneMaster) {
 
 TEST(VrrpBatonPair, EqualPrioritiesTieBreakOnAddress) {
   VRRP_LAB_OR_SKIP(v);
+  // The address breaks a tie only between two masters (RFC 5798 6.4.3): a backup that hears
+  // an equal priority stays backup (6.4.2). So make both masters first, deterministically:
+  // a comes up alone, b comes up deaf to VRRP, then b's ears open.
   auto a = v.start_baton(kA, 100);
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(eventually([&] { return v.state(*a) == "master"; }, 5s)) << v.logs();
+  ASSERT_TRUE(v.lab().must("b", "nft add table inet deaf"));
+  ASSERT_TRUE(v.lab().must("b", "nft 'add chain inet deaf in { type filter hook input priority -10; }'"));
+  ASSERT_TRUE(v.lab().must("b", "nft add rule inet deaf in ip protocol 112 drop"));
   auto b = v.start_baton(kB, 100);
-  ASSERT_TRUE(a && b);
-  // 10.0.0.2 > 10.0.0.1: b wins.
+  ASSERT_TRUE(b);
+  // b, hearing nothing, becomes master; a hears b's first advert as a master itself.
+  ASSERT_TRUE(eventually([&] { return v.state(*b) == "master"; }, 5s)) << v.logs();
+  ASSERT_TRUE(v.lab().must("b", "nft delete table inet deaf"));
+  // 10.0.0.2 > 10.0.0.1: b wins, a yields, and it stays that way with both hearing each other.
+  std::this_thread::sleep_for(200ms);
   ASSERT_TRUE(eventually([&] { return v.state(*b) == "master" && v.state(*a) == "backup"; }, 5s))
       << v.logs();
+  EXPECT_TRUE(v.holds_vip(kB));
+  EXPECT_FALSE(v.holds_vip(kA));
+}
+
+TEST(VrrpBatonPair, EqualPriorityBackupDoesNotPreemptARunningMaster) {
+  VRRP_LAB_OR_SKIP(v);
+  auto a = v.start_baton(kA, 100);
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(eventually([&] { return v.state(*a) == "master"; }, 5s)) << v.logs();
+  auto b = v.start_baton(kB, 100);
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(eventually([&] { return v.state(*b) == "backup"; }, 5s)) << v.logs();
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(v.state(*a), "master") << v.logs();
+  EXPECT_EQ(v.state(*b), "backup") << v.logs();
 }
 
 TEST(VrrpBatonPair, KillMinusNineOfMasterHandsOver) {
