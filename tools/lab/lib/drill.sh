@@ -1,0 +1,1 @@
+cmd_drill() { die "drill: not yet"; }
