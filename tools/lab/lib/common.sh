@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # globals shared between the sourced files
 # baton-lab: shared helpers (logging, run prefix and directory, binaries, namespaces).
 # Sourced by tools/lab/baton-lab; not a program of its own.
 

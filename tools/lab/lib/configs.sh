@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # globals shared between the sourced files
 # baton-lab: the group key and the daemons' configuration files, in the run directory.
 
 # A 32-byte random key as 64 hex digits (src/auth/key.hpp), root-owned, mode 0600.

@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # globals shared between the sourced files
 # baton-lab: starting the daemons and asking them how they are (docs/api.md).
 
 LAB_DAEMON_BINS=(batond baton-agent batonctl clusterXL_admin)
@@ -88,9 +88,11 @@ daemon_logs() {
     echo "  last lines of batond on $o ($LAB_RUN/logs/batond-$o.log):"
     last_log "batond-$o" 15
   done
-  for g in "$@"; do
-    echo "  last lines of baton-agent on $g ($LAB_RUN/logs/agent-$g.log):"
-    last_log "agent-$g" 8
+  for g in "${LAB_GWS[@]}"; do
+    if [[ -s $LAB_RUN/logs/agent-$g.log ]]; then
+      echo "  last lines of baton-agent on $g ($LAB_RUN/logs/agent-$g.log):"
+      last_log "agent-$g" 4
+    fi
   done
 }
 

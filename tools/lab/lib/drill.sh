@@ -1,1 +1,227 @@
-cmd_drill() { die "drill: not yet"; }
+# shellcheck shell=bash disable=SC2034  # globals shared between the sourced files
+# baton-lab drill: builds the lab, starts the daemons and baton-probe, then one event after
+# another with a settle pause between them, each marked in the probe so that it gets its own
+# window; prints what the probe measured in every window (nothing derived, nothing invented).
+
+DRILL_SETTLE=3      # seconds after each event (--short: 1)
+DRILL_TCP=32        # probe TCP connections (--short: 16)
+DRILL_UDP_RATE=1000 # probe datagrams per second
+DRILL_JSON=""
+declare -A DRILL_NOTE=()    # window name -> what happened around it
+declare -A DRILL_BEFORE=()  # window name -> active orchestrator before (orchestrator events)
+declare -A DRILL_AFTER=()   # window name -> active orchestrator after
+
+mark() {
+  log "event: $1"
+  probe_mark "$1"
+}
+
+settle() { sleep "$DRILL_SETTLE"; }
+
+# member_state NAME: the member's state as the active orchestrator reports it.
+member_state() {
+  local o a
+  a=$(active_orch)
+  o=${a%%+*}
+  [[ $o == oa || $o == ob ]] || { echo "unknown (no active orchestrator)"; return; }
+  batonctl_in "$o" show members -o json 2>/dev/null |
+    jq -r --arg n "$1" '(.result // .).members[] | select(.name == $n) | .state' 2>/dev/null ||
+    echo unknown
+}
+
+roles() { echo "oa $(role_of oa), ob $(role_of ob)"; }
+
+the_active() {
+  local a
+  a=$(active_orch)
+  [[ $a == oa || $a == ob ]] || drill_abort "expected one active orchestrator, found: $a ($(roles))"
+  echo "$a"
+}
+
+# Ends the drill early: prints what the probe saw so far, then fails (the trap tears down).
+drill_abort() {
+  {
+    echo "baton-lab: drill aborted: $1"
+    status_summary
+    daemon_logs
+  } >&2
+  if alive probe-client && probe_stop; then
+    drill_table >&2 || true
+    drill_write_json "$1" || true
+  fi
+  exit 1
+}
+
+orch_links() {  # orch_links ORCH up|down
+  local ifn
+  for ifn in ext int dlext dlint sync; do ip -n "$(ns "$1")" link set dev "$ifn" "$2"; done
+}
+
+ev_kill_batond() {
+  local a name after role
+  a=$(the_active)
+  name="kill -9 batond on $a"
+  DRILL_BEFORE[$name]=$a
+  mark "$name"
+  kill -KILL "$(pid_of "batond-$a")"
+  settle
+  after=$(active_orch)
+  DRILL_AFTER[$name]=$after
+  DRILL_NOTE[$name]="active $a -> $after"
+
+  name="batond restarts on $a"
+  DRILL_BEFORE[$name]=$after
+  mark "$name"
+  start_batond "$a"
+  if wait_role "$a" standby 30 2>/dev/null; then role="came back as standby"
+  else role="did not report standby within 30 s (now: $(role_of "$a"))"; log "warning: batond on $a $role"; fi
+  settle
+  DRILL_AFTER[$name]=$(active_orch)
+  DRILL_NOTE[$name]="$a $role; active ${DRILL_BEFORE[$name]} -> ${DRILL_AFTER[$name]}"
+  wait_ready 4 30 || drill_abort "the group did not recover after batond restarted on $a"
+}
+
+ev_host_death() {
+  local a name after
+  a=$(the_active)
+  name="host $a dies (all links down)"
+  DRILL_BEFORE[$name]=$a
+  mark "$name"
+  orch_links "$a" down
+  settle
+  after=$(active_orch)
+  DRILL_AFTER[$name]=$after
+  DRILL_NOTE[$name]="active $a -> $after ($(roles); $a cannot see the others)"
+
+  name="host $a returns (links up)"
+  DRILL_BEFORE[$name]=$after
+  mark "$name"
+  orch_links "$a" up
+  settle
+  wait_ready 4 30 || drill_abort "the group did not recover after host $a returned"
+  DRILL_AFTER[$name]=$(active_orch)
+  DRILL_NOTE[$name]="active ${DRILL_BEFORE[$name]} -> ${DRILL_AFTER[$name]}"
+}
+
+ev_switchover() {
+  local a name out
+  a=$(the_active)
+  name="planned switchover from $a"
+  DRILL_BEFORE[$name]=$a
+  mark "$name"
+  out=$(batonctl_in "$a" failover 2>&1) || drill_abort "batonctl failover on $a failed: $out"
+  settle
+  DRILL_AFTER[$name]=$(active_orch)
+  DRILL_NOTE[$name]="active $a -> ${DRILL_AFTER[$name]}"
+  wait_ready 4 30 || drill_abort "the group did not settle after the switchover"
+}
+
+ev_admin() {  # ev_admin GW down|up
+  local g=$1 st=$2 name out want=4
+  name="$g clusterXL_admin $st -p"
+  [[ $st == down ]] && want=3
+  mark "$name"
+  out=$(clusterxl_in "$g" "$st" -p 2>&1) || drill_abort "clusterXL_admin $st -p on $g failed: $out"
+  settle
+  wait_ready "$want" 30 || drill_abort "after '$name' the group does not have $want active members"
+  DRILL_NOTE[$name]="$g is $(member_state "$g")"
+}
+
+ev_member_kill() {
+  local g=$1 name ifn
+  name="$g dies (kill -9 agent, links down)"
+  mark "$name"
+  kill -KILL "$(pid_of "agent-$g")"
+  for ifn in ext int hs; do ip -n "$(ns "$g")" link set dev "$ifn" down; done
+  settle
+  DRILL_NOTE[$name]="$g is $(member_state "$g")"
+}
+
+# The table: one row per probe window, exactly as the probe reported it.
+drill_table() {
+  local rep=$LAB_RUN/probe/report.json name gap lost broken stall
+  printf '\n%-40s %8s %9s %12s %13s  %s\n' EVENT "GAP ms" "LOST pkts" "BROKEN conns" "MAX STALL ms" NOTE
+  while IFS=$'\t' read -r name gap lost broken stall; do
+    printf '%-40s %8.1f %9s %12s %13.1f  %s\n' "$name" "$gap" "$lost" "$broken" "$stall" \
+      "${DRILL_NOTE[$name]:-}"
+  done < <(jq -r '.windows[] | [.name, .gap_ms, .lost_packets, .broken_connections, .max_tcp_stall_ms] | @tsv' "$rep")
+  echo
+  echo "probe: $(jq -r '"\(.windows[0].tcp_connections) TCP connections, UDP \([.windows[].udp_sent] | add) sent / \([.windows[].udp_received] | add) echoed"' "$rep")"
+  echo "TCP errors: $(jq -r '[.windows[].tcp_errors[]] | if length == 0 then "none" else join("; ") end' "$rep")"
+}
+
+drill_drops() {
+  local g out="" c
+  for g in "${LAB_GWS[@]}"; do
+    c=$(counter "$g" dropped 2>/dev/null || echo "?")
+    out+="$g $c  "
+    DRILL_DROPS+="\"$g\":${c//\?/null},"
+  done
+  echo "drops per member (nftables counter inet gw dropped): $out"
+}
+
+drill_write_json() {
+  local aborted=${1:-} notes before after
+  [[ -n $DRILL_JSON ]] || return 0
+  notes=$(for k in "${!DRILL_NOTE[@]}"; do jq -n --arg k "$k" --arg v "${DRILL_NOTE[$k]}" '{($k): $v}'; done | jq -s 'add // {}')
+  before=$(for k in "${!DRILL_BEFORE[@]}"; do jq -n --arg k "$k" --arg v "${DRILL_BEFORE[$k]}" '{($k): $v}'; done | jq -s 'add // {}')
+  after=$(for k in "${!DRILL_AFTER[@]}"; do jq -n --arg k "$k" --arg v "${DRILL_AFTER[$k]}" '{($k): $v}'; done | jq -s 'add // {}')
+  jq --argjson notes "$notes" --argjson before "$before" --argjson after "$after" \
+    --argjson drops "{${DRILL_DROPS%,}}" --arg aborted "$aborted" --arg prefix "$LAB_P" '
+    {prefix: $prefix,
+     events: [.windows[] | {name, gap_ms, lost_packets, broken_connections, max_tcp_stall_ms}
+              + (if $before[.name] then {active_before: $before[.name]} else {} end)
+              + (if $after[.name] then {active_after: $after[.name]} else {} end)
+              + (if $notes[.name] then {note: $notes[.name]} else {} end)],
+     drops_per_member: $drops}
+    + (if $aborted != "" then {aborted: $aborted} else {} end)' \
+    "$LAB_RUN/probe/report.json" >"$DRILL_JSON"
+  log "wrote $DRILL_JSON"
+}
+
+DRILL_DROPS=""
+
+cmd_drill() {
+  local keep=0
+  while (($#)); do
+    case $1 in
+      --json) [[ $# -ge 2 ]] || die "drill: --json needs a FILE"
+              DRILL_JSON=$(realpath -m "$2"); shift ;;
+      --keep) keep=1 ;;
+      --short) DRILL_SETTLE=1 DRILL_TCP=16 ;;
+      --build) LAB_BUILD=$(cd "$2" && pwd); shift ;;
+      -v) LAB_VERBOSE=1 ;;
+      -h|--help) usage ;;
+      *) die "drill: unknown argument '$1'" ;;
+    esac
+    shift
+  done
+  if [[ -n $DRILL_JSON ]]; then
+    [[ -d $(dirname "$DRILL_JSON") ]] || die "drill: --json $DRILL_JSON: no such directory"
+  fi
+  need_bins "${LAB_DAEMON_BINS[@]}" baton-probe
+  new_lab
+  if ((keep)); then LAB_TEARDOWN=0; fi
+
+  start_daemons
+  log "waiting for one active orchestrator and ${#LAB_MEMBERS[@]} active members"
+  wait_ready "${#LAB_MEMBERS[@]}" 60 || exit 1
+  status_summary >&2
+  probe_server_start
+  probe_client_start "$DRILL_TCP" "$DRILL_UDP_RATE" || exit 1
+  log "probe running: $DRILL_TCP TCP connections, UDP $DRILL_UDP_RATE/s; baseline ${DRILL_SETTLE}s"
+  settle
+
+  ev_kill_batond
+  ev_host_death
+  ev_switchover
+  ev_admin gw2 down
+  ev_admin gw2 up
+  ev_member_kill gw3
+
+  probe_stop || exit 1
+  drill_table
+  drill_drops
+  drill_write_json
+  if ((keep)); then log "--keep: the lab stays; remove it with: $0 down $LAB_P"; fi
+}

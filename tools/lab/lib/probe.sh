@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # globals shared between the sourced files
 # baton-lab: baton-probe (src/probe) between client and server, and its control socket.
 
 probe_server_start() {

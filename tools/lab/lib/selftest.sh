@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # globals shared between the sourced files
 # baton-lab selftest: proves the topology without the daemons. A static stand-in for the
 # orchestrator (the virtual addresses put on oa by hand, policy routes that send every
 # connection through gw1) carries baton-probe traffic client -> server; gw1's nftables

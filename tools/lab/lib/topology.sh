@@ -1,10 +1,9 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # globals shared between the sourced files
 # baton-lab: building and removing the namespaces, bridges and veths (docs/lab.md).
 
 LAB_MEMBERS=(gw1 gw2 gw3 gw4)
 LAB_SPARES=(gw5)
 LAB_GWS=(gw1 gw2 gw3 gw4 gw5)
-LAB_NODES=(sw router client server oa ob gw1 gw2 gw3 gw4 gw5)
 LAB_BRIDGES=(br-ext br-int br-dlext br-dlint br-sync br-hs)
 LAB_PROBE_PORT=7007
 
@@ -159,13 +158,13 @@ topology_down() {
     for f in "$LAB_RUN"/pids/*.pid; do
       [[ -e $f ]] || continue
       p=$(cat "$f" 2>/dev/null || true)
-      [[ -n $p ]] && kill -TERM "$p" 2>/dev/null || true
+      if [[ -n $p ]]; then kill -TERM "$p" 2>/dev/null || true; fi
     done
     sleep 0.3
     for f in "$LAB_RUN"/pids/*.pid; do
       [[ -e $f ]] || continue
       p=$(cat "$f" 2>/dev/null || true)
-      [[ -n $p ]] && kill -KILL "$p" 2>/dev/null || true
+      if [[ -n $p ]]; then kill -KILL "$p" 2>/dev/null || true; fi
       rm -f "$f"
     done
   fi
