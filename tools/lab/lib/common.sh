@@ -94,6 +94,7 @@ start_in() {
   # script for `up`, and a Ctrl-C on the terminal reaches only the script, which tears down.
   setsid ip netns exec "${LAB_P}$node" "$@" >>"$LAB_RUN/logs/$name.log" 2>&1 </dev/null &
   echo $! >"$LAB_RUN/pids/$name.pid"
+  disown $!  # no "Killed" job notices when the drill kills it
   vlog "started $name (pid $!) in $node: $*"
 }
 

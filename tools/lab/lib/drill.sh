@@ -55,6 +55,8 @@ drill_abort() {
 orch_links() {  # orch_links ORCH up|down
   local ifn
   for ifn in ext int dlext dlint sync; do ip -n "$(ns "$1")" link set dev "$ifn" "$2"; done
+  # The kernel dropped the static route with the link; a host that comes back has it again.
+  if [[ $2 == up ]]; then orch_routes "$1"; fi
 }
 
 ev_kill_batond() {
@@ -109,7 +111,7 @@ ev_switchover() {
   name="planned switchover from $a"
   DRILL_BEFORE[$name]=$a
   mark "$name"
-  out=$(batonctl_in "$a" failover 2>&1) || drill_abort "batonctl failover on $a failed: $out"
+  out=$(batonctl_in "$a" failover --reason "baton-lab drill" 2>&1) || drill_abort "batonctl failover on $a failed: $out"
   settle
   DRILL_AFTER[$name]=$(active_orch)
   DRILL_NOTE[$name]="active $a -> ${DRILL_AFTER[$name]}"

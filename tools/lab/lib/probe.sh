@@ -17,6 +17,7 @@ probe_client_start() {
     --port "$LAB_PROBE_PORT" --tcp "$tcp" --udp-rate "$rate" --control "$sock" --json \
     >"$LAB_RUN/probe/report.json" 2>>"$LAB_RUN/logs/probe-client.log" </dev/null &
   echo $! >"$LAB_RUN/pids/probe-client.pid"
+  disown $!
   start=$(now_ms)
   until [[ -S $sock ]]; do
     if ! alive probe-client || (($(now_ms) - start > 15000)); then

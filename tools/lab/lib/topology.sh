@@ -95,6 +95,9 @@ table inet gw {
 NFT
 }
 
+# The orchestrators' static route back to the clients.
+orch_routes() { ip -n "$(ns "$1")" route replace 10.0.1.0/24 via 198.51.100.254; }
+
 topology_up() {
   local b n o ifn
 
@@ -132,7 +135,7 @@ topology_up() {
     plug "$o" dlext br-dlext "$(orch_addr "$o" dlext)"
     plug "$o" dlint br-dlint "$(orch_addr "$o" dlint)"
     plug "$o" sync br-sync "$(orch_addr "$o" sync)"
-    ip -n "$(ns "$o")" route add 10.0.1.0/24 via 198.51.100.254
+    orch_routes "$o"
     # XDP_REDIRECT into a veth needs NAPI on its peer: GRO on the bridge-side peers.
     for ifn in dlext dlint; do
       nsx sw ethtool -K "$o-$ifn" gro on >/dev/null
