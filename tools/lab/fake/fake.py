@@ -38,23 +38,31 @@ class Batond:
         self.started = time.time()
         self.lock = threading.Lock()
         self.standby_actions()
+        sh("rule", "del", "pref", "100")
+        sh("rule", "del", "pref", "101")
+        self.last_garp = 0
 
     def active_actions(self):
         for i, v in VIPS.items():
             sh("addr", "add", v, "dev", i)
-        sh("route", "replace", "203.0.113.0/24", "via", GW1_EXT, "dev", "dlext", "table", "100")
-        sh("rule", "add", "iif", "ext", "table", "100", "pref", "100")
-        sh("route", "replace", "10.0.1.0/24", "via", GW1_INT, "dev", "dlint", "table", "101")
-        sh("rule", "add", "iif", "int", "table", "101", "pref", "101")
+        self.routes()
         for _ in range(3):
             for i, v in VIPS.items():
                 garp(i, v.split("/")[0])
 
+    def routes(self):
+        # Re-applied while active: the kernel drops them when a link goes down.
+        sh("route", "replace", "203.0.113.0/24", "via", GW1_EXT, "dev", "dlext", "table", "100")
+        sh("route", "replace", "10.0.1.0/24", "via", GW1_INT, "dev", "dlint", "table", "101")
+        if "pref 100" not in subprocess.run(["ip", "rule"], capture_output=True, text=True).stdout:
+            sh("rule", "add", "iif", "ext", "table", "100", "pref", "100")
+            sh("rule", "add", "iif", "int", "table", "101", "pref", "101")
+
     def standby_actions(self):
+        # Like a warm standby whose XDP program stays loaded: the forwarding through gw1
+        # stays, only the addresses go.
         for i, v in VIPS.items():
             sh("addr", "del", v, "dev", i)
-        sh("rule", "del", "pref", "100")
-        sh("rule", "del", "pref", "101")
 
     def members(self):
         out = []
@@ -162,6 +170,13 @@ class Batond:
                         self.active_actions()
                     elif old == "active":
                         self.standby_actions()
+                if self.role == "active" and now - self.last_garp > 0.2:
+                    # Stands in for VRRP adverts from the virtual MAC, which keep the
+                    # switches' and routers' view of who holds the addresses current.
+                    self.last_garp = now
+                    self.routes()
+                    for i, v in VIPS.items():
+                        garp(i, v.split("/")[0])
             time.sleep(0.01)
 
 

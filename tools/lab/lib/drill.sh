@@ -31,11 +31,16 @@ member_state() {
 
 roles() { echo "oa $(role_of oa), ob $(role_of ob)"; }
 
+# the_active: the one active orchestrator (waits up to 5 s for exactly one).
 the_active() {
   local a
-  a=$(active_orch)
-  [[ $a == oa || $a == ob ]] || drill_abort "expected one active orchestrator, found: $a ($(roles))"
+  for _ in $(seq 1 25); do
+    a=$(active_orch)
+    if [[ $a == oa || $a == ob ]]; then echo "$a"; return 0; fi
+    sleep 0.2
+  done
   echo "$a"
+  return 1
 }
 
 # Ends the drill early: prints what the probe saw so far, then fails (the trap tears down).
@@ -61,7 +66,7 @@ orch_links() {  # orch_links ORCH up|down
 
 ev_kill_batond() {
   local a name after role
-  a=$(the_active)
+  a=$(the_active) || drill_abort "expected one active orchestrator, found: $a ($(roles))"
   name="kill -9 batond on $a"
   DRILL_BEFORE[$name]=$a
   mark "$name"
@@ -85,7 +90,7 @@ ev_kill_batond() {
 
 ev_host_death() {
   local a name after
-  a=$(the_active)
+  a=$(the_active) || drill_abort "expected one active orchestrator, found: $a ($(roles))"
   name="host $a dies (all links down)"
   DRILL_BEFORE[$name]=$a
   mark "$name"
@@ -107,7 +112,7 @@ ev_host_death() {
 
 ev_switchover() {
   local a name out
-  a=$(the_active)
+  a=$(the_active) || drill_abort "expected one active orchestrator, found: $a ($(roles))"
   name="planned switchover from $a"
   DRILL_BEFORE[$name]=$a
   mark "$name"

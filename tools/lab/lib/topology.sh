@@ -137,9 +137,12 @@ topology_up() {
     plug "$o" sync br-sync "$(orch_addr "$o" sync)"
     orch_routes "$o"
     # XDP_REDIRECT into a veth needs NAPI on its peer: GRO on the bridge-side peers.
-    for ifn in dlext dlint; do
-      nsx sw ethtool -K "$o-$ifn" gro on >/dev/null
-    done
+    # (LAB_GRO=0 leaves it off, to compare.)
+    if [[ ${LAB_GRO:-1} == 1 ]]; then
+      for ifn in dlext dlint; do
+        nsx sw ethtool -K "$o-$ifn" gro on >/dev/null
+      done
+    fi
   done
 
   # members and the spare.
