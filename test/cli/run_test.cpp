@@ -1,0 +1,171 @@
+// batonctl's command line through run_main() with a fake daemon: the request each command
+// sends, who is recorded, which socket is used, and the exit status and message of every
+// outcome (result, error answer, unreachable, usage).
+#include "cli/run.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <sstream>
+
+namespace baton::cli {
+namespace {
+
+using nlohmann::json;
+
+struct Outcome {
+  int code;
+  std::string out, err;
+  int calls = 0;
+  std::string socket;
+  json request;
+  std::chrono::milliseconds timeout{0};
+};
+
+Outcome run(std::vector<std::string> args, Answer answer, Environment env = {}) {
+  Outcome o{};
+  std::ostringstream out, err;
+  Asker fake = [&](const std::string& socket, const json& request,
+                   std::chrono::milliseconds timeout) {
+    ++o.calls;
+    o.socket = socket;
+    o.request = request;
+    o.timeout = timeout;
+    return answer;
+  };
+  o.code = run_main(args, env, fake, out, err);
+  o.out = out.str();
+  o.err = err.str();
+  return o;
+}
+
+Answer result(json r) { return Answer{Answer::Kind::result, std::move(r), {}, 0}; }
+
+TEST(CliRun, ShowSendsTheViewAndPrintsTheTable) {
+  auto o = run({"show", "status"}, result({{"role", "standby"}}));
+  EXPECT_EQ(o.code, kExitOk);
+  EXPECT_EQ(o.request, (json{{"command", "show"}, {"what", "status"}}));
+  EXPECT_NE(o.out.find("role:          standby\n"), std::string::npos) << o.out;
+  EXPECT_EQ(o.err, "");
+  EXPECT_EQ(o.timeout, std::chrono::milliseconds(5000));
+}
+
+TEST(CliRun, JsonOutputBeforeOrAfterTheSubcommand) {
+  json r = {{"members", json::array()}};
+  for (auto args : {std::vector<std::string>{"-o", "json", "show", "members"},
+                    std::vector<std::string>{"show", "members", "--output", "json"}}) {
+    auto o = run(args, result(r));
+    EXPECT_EQ(o.code, kExitOk);
+    EXPECT_EQ(o.out, "{\n  \"members\": []\n}\n");
+  }
+}
+
+TEST(CliRun, SocketFromOptionThenEnvironmentThenDefault) {
+  Environment env;
+  EXPECT_EQ(run({"show", "vrrp"}, result({}), env).socket, "/run/baton/batond.sock");
+  env.baton_socket = "/tmp/env.sock";
+  EXPECT_EQ(run({"show", "vrrp"}, result({}), env).socket, "/tmp/env.sock");
+  EXPECT_EQ(run({"--socket", "/tmp/opt.sock", "show", "vrrp"}, result({}), env).socket,
+            "/tmp/opt.sock");
+}
+
+TEST(CliRun, WhoIsSudoUserThenUserThenUid) {
+  Environment env;
+  env.uid = 1234;
+  EXPECT_EQ(resolve_who(env), "uid 1234");
+  env.user = "root";
+  EXPECT_EQ(resolve_who(env), "root");
+  env.sudo_user = "alice";
+  EXPECT_EQ(resolve_who(env), "alice");
+}
+
+TEST(CliRun, MemberDownSendsEverythingTheAuditLogNeeds) {
+  Environment env;
+  env.sudo_user = "alice";
+  env.user = "root";
+  auto o = run({"member", "down", "gw3", "-p", "--reason", "kernel upgrade"},
+               result({{"name", "gw3"}, {"changed", true}, {"state", "draining"},
+                       {"generation", 44}}),
+               env);
+  EXPECT_EQ(o.code, kExitOk) << o.err;
+  EXPECT_EQ(o.request, (json{{"command", "member"}, {"action", "down"}, {"name", "gw3"},
+                             {"persistent", true}, {"reason", "kernel upgrade"}, {"who", "alice"}}));
+  EXPECT_EQ(o.out, "member gw3: admin down (persistent); state draining, table generation 44\n");
+}
+
+TEST(CliRun, MemberUpNeedsNoReason) {
+  auto o = run({"member", "up", "gw3", "--persistent"},
+               result({{"name", "gw3"}, {"changed", true}, {"state", "joining"}}));
+  EXPECT_EQ(o.code, kExitOk) << o.err;
+  EXPECT_EQ(o.request["persistent"], true);
+  EXPECT_EQ(o.request["reason"], "");
+}
+
+TEST(CliRun, MemberDownWithoutReasonIsUsageAndSendsNothing) {
+  auto o = run({"member", "down", "gw3"}, result({}));
+  EXPECT_EQ(o.code, kExitUsage);
+  EXPECT_EQ(o.calls, 0);
+  EXPECT_EQ(o.err, "batonctl: member down gw3: give --reason TEXT (it goes to the audit log with "
+                   "who did it)\n");
+}
+
+TEST(CliRun, Failover) {
+  Environment env;
+  env.user = "bob";
+  auto o = run({"failover", "--reason", "patching orch-a"}, result({{"resigned", true}}), env);
+  EXPECT_EQ(o.code, kExitOk);
+  EXPECT_EQ(o.request,
+            (json{{"command", "failover"}, {"who", "bob"}, {"reason", "patching orch-a"}}));
+  EXPECT_NE(o.out.find("resigned"), std::string::npos);
+  auto not_resigned = run({"failover"}, result({{"resigned", false}}));
+  EXPECT_EQ(not_resigned.code, kExitDaemonError);
+}
+
+TEST(CliRun, ErrorAnswerIsPrintedAndExits1) {
+  auto o = run({"member", "up", "gw9"},
+               Answer{Answer::Kind::error, nullptr, "member \"gw9\" is not in the group", 0});
+  EXPECT_EQ(o.code, kExitDaemonError);
+  EXPECT_EQ(o.out, "");
+  EXPECT_EQ(o.err, "batonctl: batond: member \"gw9\" is not in the group\n");
+}
+
+TEST(CliRun, UnreachableNamesTheSocketAndHints) {
+  auto o = run({"--socket", "/tmp/x.sock", "show", "status"},
+               Answer{Answer::Kind::unreachable, nullptr,
+                      "cannot connect to /tmp/x.sock: No such file or directory", ENOENT});
+  EXPECT_EQ(o.code, kExitUnreachable);
+  EXPECT_EQ(o.out, "");
+  EXPECT_NE(o.err.find("cannot connect to /tmp/x.sock: No such file or directory"),
+            std::string::npos);
+  EXPECT_NE(o.err.find("is batond running?"), std::string::npos) << o.err;
+  auto denied = run({"show", "status"},
+                    Answer{Answer::Kind::unreachable, nullptr, "cannot connect: denied", EACCES});
+  EXPECT_EQ(denied.code, kExitUnreachable);
+  EXPECT_NE(denied.err.find("api.group"), std::string::npos) << denied.err;
+}
+
+TEST(CliRun, UsageErrorsExit2AndSendNothing) {
+  for (auto args : std::vector<std::vector<std::string>>{
+           {}, {"show"}, {"show", "flows"}, {"member", "sideways", "gw1"}, {"member", "down"},
+           {"-o", "yaml", "show", "status"}, {"--timeout", "0", "show", "status"}, {"frobnicate"}}) {
+    auto o = run(args, result({}));
+    EXPECT_EQ(o.code, kExitUsage) << ::testing::PrintToString(args);
+    EXPECT_EQ(o.calls, 0);
+    EXPECT_EQ(o.err.rfind("batonctl: ", 0), 0u) << o.err;
+  }
+}
+
+TEST(CliRun, HelpExits0) {
+  auto o = run({"--help"}, result({}));
+  EXPECT_EQ(o.code, kExitOk);
+  EXPECT_NE(o.out.find("BATON_SOCKET"), std::string::npos) << o.out;
+  EXPECT_EQ(o.calls, 0);
+}
+
+TEST(CliRun, TimeoutOption) {
+  EXPECT_EQ(run({"--timeout", "0.5", "show", "status"}, result({})).timeout,
+            std::chrono::milliseconds(500));
+}
+
+}  // namespace
+}  // namespace baton::cli
