@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Stand-ins for batond, baton-agent, batonctl and clusterXL_admin, to test baton-lab's own
 flow (drill steps, polling, marks, table, teardown) before the daemons exist:
     baton-lab drill --short --build tools/lab/fake
@@ -88,7 +88,7 @@ class Batond:
         if cmd == "show" and req.get("what") == "status":
             ms = self.members()
             cnt = {k: sum(1 for m in ms if m["state"] == k) for k in ("active", "failed", "down")}
-            peer_up = time.time() - self.peer_seen < 0.06
+            peer_up = time.time() - self.peer_seen < 0.5
             return {"group": "sg1", "role": self.role, "generation": 1,
                     "members": {"total": 4, "spare": 1, **cnt},
                     "peer": {"state": "up" if peer_up else "down"},
@@ -148,11 +148,11 @@ class Batond:
                     self.peer_seen, self.peer_role, self.peer_prio = now, m["role"], m["prio"]
             except (BlockingIOError, OSError, ValueError):
                 pass
-            peer_up = now - self.peer_seen < 0.05
+            peer_up = now - self.peer_seen < 0.5
             with self.lock:
                 old = self.role
                 if self.role == "starting":
-                    if now - self.started > 0.3:
+                    if now - self.started > 1.0:
                         if not peer_up or (self.peer_role != "active" and self.prio > self.peer_prio):
                             self.role = "active"
                         else:

@@ -124,3 +124,7 @@ last_log() {
 
 # now_ms: monotonic-ish wall clock in milliseconds.
 now_ms() { date +%s%3N; }
+
+# python3 for the probe's control socket and raw packets (the system one starts fastest).
+LAB_PY=/usr/bin/python3
+[[ -x $LAB_PY ]] || LAB_PY=python3

@@ -30,7 +30,7 @@ probe_client_start() {
 
 # probe_ctl LINE: sends one line to the client's control socket, prints the answer.
 probe_ctl() {
-  python3 - "$LAB_RUN/probe/ctl.sock" "$1" <<'PY'
+  "$LAB_PY" - "$LAB_RUN/probe/ctl.sock" "$1" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.settimeout(5)

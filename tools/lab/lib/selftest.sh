@@ -26,7 +26,7 @@ static_orchestrator_on_oa() {
 # A TCP segment with only ACK set, client -> server:7007: not part of any connection, so
 # gw1 must drop it (a new connection has to start with a SYN).
 send_bare_ack() {
-  nsx client python3 - <<'PY'
+  nsx client "$LAB_PY" - <<'PY'
 import socket, struct
 src, dst = "10.0.1.10", "203.0.113.10"
 def csum(b):
