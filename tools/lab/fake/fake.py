@@ -198,6 +198,8 @@ def main():
     me = os.path.basename(sys.argv[0])
     args = sys.argv[1:]
     if me == "batond":
+        if "--check" in args:
+            return
         Batond(args[args.index("--config") + 1]).run_forever()
     elif me == "baton-agent":
         print("fake baton-agent: sleeping", flush=True)

@@ -15,8 +15,18 @@ start_agent() {
   start_in "$g" "agent-$g" "$(bin baton-agent)" --config "$LAB_RUN/$g/agent.yaml"
 }
 
+# batond --check on both configs: a config batond refuses stops the lab before anything runs.
+check_configs() {
+  local o out
+  for o in oa ob; do
+    out=$(nsx "$o" "$(bin batond)" --config "$LAB_RUN/$o/batond.yaml" --check 2>&1) ||
+      die "batond refuses $LAB_RUN/$o/batond.yaml: $out"
+  done
+}
+
 start_daemons() {
   local o g
+  check_configs
   for o in oa ob; do start_batond "$o"; done
   for g in "${LAB_GWS[@]}"; do start_agent "$g"; done
 }
@@ -30,7 +40,7 @@ batonctl_in() {
 # clusterxl_in GW ARGS...: clusterXL_admin on member GW.
 clusterxl_in() {
   local g=$1; shift
-  nsx "$g" "$(bin clusterXL_admin)" "$@" --socket "$LAB_RUN/$g/agent.sock"
+  nsx "$g" "$(bin clusterXL_admin)" "$@" --reason "baton-lab drill" --socket "$LAB_RUN/$g/agent.sock"
 }
 
 # status_json ORCH: `show status` as JSON (the result object), or nothing if it does not answer.

@@ -183,4 +183,8 @@ topology_down() {
   for n in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^${LAB_P}" || true); do
     ip netns del "$n" 2>/dev/null || true
   done
+  # batond's pinned XDP program and maps (they outlive batond on purpose; the run is over).
+  for n in orch-a orch-b; do
+    if [[ -d /sys/fs/bpf/baton/${LAB_P%-}-$n ]]; then rm -rf "/sys/fs/bpf/baton/${LAB_P%-}-$n" 2>/dev/null || true; fi
+  done
 }
