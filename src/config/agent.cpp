@@ -86,7 +86,8 @@ Result<AgentConfig> parse_agent_config(std::string_view text, std::string_view n
   Location root = location_of(doc->Mark());
   MapReader top(
       d, Field{*doc, root.line > 0 ? root : Location{1, 1}, ""},
-      {"member", "orchestrators", "interfaces", "key_file", "state_dir", "sync", "log_level"});
+      {"member", "orchestrators", "interfaces", "key_file", "state_dir", "socket", "sync",
+       "log_level"});
   AgentConfig c;
   if (top.is_map()) {
     top.parsed("member", c.member, parse_name, Need::required);
@@ -94,6 +95,7 @@ Result<AgentConfig> parse_agent_config(std::string_view text, std::string_view n
     read_interfaces(top, c);
     top.parsed("key_file", c.key_file, parse_abs_path, Need::required);
     top.parsed("state_dir", c.state_dir, parse_abs_path);
+    top.parsed("socket", c.socket, parse_abs_path);
     read_sync(top, c);
     top.parsed("log_level", c.log_level, log::parse_level);
   }

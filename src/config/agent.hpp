@@ -33,6 +33,7 @@ struct AgentConfig {
   std::string interface_int;            // towards dl-int
   std::string key_file;
   std::string state_dir = "/var/lib/baton-agent";  // persisted admin state (down -p)
+  std::string socket = "/run/baton/agent.sock";    // the local JSON API (docs/api.md)
   std::optional<AgentSync> sync;
   spdlog::level::level_enum log_level = spdlog::level::info;
   bool operator==(const AgentConfig&) const = default;

@@ -42,6 +42,7 @@ TEST(ConfigAgent, ExampleFileParses) {
   EXPECT_EQ(r->interface_int, "eth2");
   EXPECT_EQ(r->key_file, "/etc/baton/group.key");
   EXPECT_EQ(r->state_dir, "/var/lib/baton-agent");
+  EXPECT_EQ(r->socket, "/run/baton/agent.sock");
   ASSERT_TRUE(r->sync.has_value());
   EXPECT_EQ(r->sync->interface, "eth3");
   EXPECT_EQ(r->sync->address.to_string(), "10.3.0.11");
@@ -55,6 +56,7 @@ TEST(ConfigAgent, DefaultsApplied) {
   EXPECT_EQ(r->orchestrators[0].port, kDefaultControlPort);
   EXPECT_EQ(r->orchestrators[1].port, 7800);
   EXPECT_EQ(r->state_dir, "/var/lib/baton-agent");
+  EXPECT_EQ(r->socket, "/run/baton/agent.sock");
   EXPECT_FALSE(r->sync.has_value());
   EXPECT_EQ(r->log_level, spdlog::level::info);
   auto s = parse_agent_config(std::string(kBase) +
@@ -82,6 +84,8 @@ TEST(ConfigAgent, Errors) {
   EXPECT_EQ(
       errors_of(edit("key_file: /etc/baton/key\n", "key_file: /etc/baton/key\nstate_dir: state\n")),
       "a.yaml:10:12: state_dir: 'state' is not an absolute path");
+  EXPECT_EQ(errors_of(std::string(kBase) + "socket: agent.sock\n"),
+            "a.yaml:10:9: socket: 'agent.sock' is not an absolute path");
   EXPECT_EQ(errors_of(std::string(kBase) + "sync: {interface: eth3}\n"),
             "a.yaml:10:7: sync.address: required, but missing");
   EXPECT_EQ(errors_of(std::string(kBase) + "orchestrator: x\n"),
