@@ -16,6 +16,27 @@ Result<SyncGroup> SyncGroup::create(std::string name, std::vector<Instance> memb
   return SyncGroup(std::move(name), std::move(members));
 }
 
+std::string_view group_state_name(GroupState s) {
+  switch (s) {
+    case GroupState::initialize: return "initialize";
+    case GroupState::backup: return "backup";
+    case GroupState::master: return "master";
+    case GroupState::fault: return "fault";
+  }
+  return "?";
+}
+
+GroupState SyncGroup::state() const {
+  bool any_master = false, all_init = true;
+  for (const auto& m : members_) {
+    if (m.state() == State::fault) return GroupState::fault;
+    any_master = any_master || m.state() == State::master;
+    all_init = all_init && m.state() == State::initialize;
+  }
+  if (any_master) return GroupState::master;
+  return all_init ? GroupState::initialize : GroupState::backup;
+}
+
 SyncGroup::SyncGroup(std::string name, std::vector<Instance> members)
     : name_(std::move(name)), members_(std::move(members)) {}
 

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,12 @@ struct TaggedEffect {
 };
 using GroupEffects = std::vector<TaggedEffect>;
 
+// The group's state as one word, derived from its members: fault if any member is in fault
+// (a fault holds the whole group); otherwise master if any member is master (the others
+// follow within the same batch of effects); initialize if every member is; else backup.
+enum class GroupState : std::uint8_t { initialize, backup, master, fault };
+std::string_view group_state_name(GroupState s);  // "initialize", "backup", "master", "fault"
+
 class SyncGroup {
  public:
   // Needs at least one instance; names must be distinct.
@@ -42,6 +49,7 @@ class SyncGroup {
   GroupEffects handle_all(TimePoint now, const Event& e);
 
   const std::string& name() const { return name_; }
+  GroupState state() const;
   std::size_t size() const { return members_.size(); }
   const Instance& member(std::size_t i) const { return members_.at(i); }
   // Index of the member called `name` (Config::name), if any.

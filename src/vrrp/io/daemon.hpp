@@ -1,6 +1,6 @@
-// baton-vrrpd's engine: the I/O shell around one VRRP sync group. It owns the sockets, the
-// virtual-MAC link, the netlink sockets and the timers; it feeds the pure core (SyncGroup)
-// with what arrives and the time, and carries out the effects it returns.
+// baton-vrrpd: a one-instance VRRP Service (service.hpp, which does the VRRP work: sockets,
+// virtual-MAC link, addresses, timers, heartbeat) in a Loop of its own, with the signals
+// and the status file.
 //
 // Signals: SIGTERM/SIGINT resign (priority 0) and exit; SIGUSR1 planned switchover (resign,
 // stay backup); SIGUSR2 withdraw the resignation.

@@ -30,8 +30,13 @@ Status Loop::watch(int fd, std::function<void()> on_ready) {
   ev.data.fd = fd;
   if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0)
     return err("epoll_ctl add fd {}: {}", fd, std::strerror(errno));
-  handlers_[fd] = std::move(on_ready);
+  handlers_[fd] = std::make_shared<std::function<void()>>(std::move(on_ready));
   return {};
+}
+
+void Loop::unwatch(int fd) {
+  if (handlers_.erase(fd) == 0) return;
+  (void)::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
 }
 
 Status Loop::run() {
@@ -59,7 +64,9 @@ Status Loop::run() {
     }
     for (int i = 0; i < n; ++i) {
       auto it = handlers_.find(events[i].data.fd);
-      if (it != handlers_.end()) it->second();
+      if (it == handlers_.end()) continue;  // unwatched by an earlier handler
+      auto handler = it->second;            // keeps it alive if it unwatches itself
+      (*handler)();
     }
     clock_.run_due();
   }

@@ -75,3 +75,26 @@ Status finish_options(DaemonOptions& o) {
 }
 
 }  // namespace baton::vrrp::io
+
+namespace baton::vrrp::io {
+
+ServiceOptions to_service_options(const DaemonOptions& o) {
+  ServiceOptions s;
+  s.group = o.vrrp.name;
+  InstanceOptions i;
+  i.segment = o.vrrp.name;
+  i.interface = o.interface;
+  i.vrrp = o.vrrp;
+  i.vips = o.vips;
+  i.unicast_peers = o.unicast_peers;
+  i.use_vmac = o.use_vmac;
+  i.vmac_mode = o.vmac_mode;
+  i.vmac_name = o.vmac_name;
+  i.announce_count = o.announce_count;
+  i.announce_gap = o.announce_gap;
+  s.instances.push_back(std::move(i));
+  s.heartbeat = o.heartbeat;
+  return s;
+}
+
+}  // namespace baton::vrrp::io

@@ -1,6 +1,7 @@
 // What baton-vrrpd is asked to do: one VRRP instance on one interface, its virtual MAC, and
-// the optional sync-link heartbeat. Built from the command line (vrrpd_main.cpp); checked
-// here so that every error names the option.
+// the optional sync-link heartbeat: a one-instance ServiceOptions (service_options.hpp).
+// Built from the command line (vrrpd_main.cpp); checked here so that every error names the
+// option.
 #pragma once
 
 #include <optional>
@@ -13,15 +14,10 @@
 #include "vrrp/io/heartbeat.hpp"
 #include "vrrp/io/heartbeat_link.hpp"
 #include "vrrp/io/netlink.hpp"
+#include "vrrp/io/service_options.hpp"
 #include "vrrp/io/sockaddr.hpp"
 
 namespace baton::vrrp::io {
-
-struct HeartbeatOptions {
-  Endpoint local;
-  Endpoint peer;
-  HeartbeatConfig timing;
-};
 
 struct DaemonOptions {
   std::string interface;             // the segment's interface (parent of the macvlan)
@@ -50,5 +46,8 @@ Result<ChecksumMode> parse_checksum_mode(std::string_view text);  // pseudo-head
 // Fills defaults (vmac name, family of the VIPs, tracking of the interface) and checks the
 // whole: the error names the offending option.
 Status finish_options(DaemonOptions& o);
+
+// The one-instance Service that baton-vrrpd runs (after finish_options).
+ServiceOptions to_service_options(const DaemonOptions& o);
 
 }  // namespace baton::vrrp::io
