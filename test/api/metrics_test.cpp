@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -155,6 +156,36 @@ TEST(Metrics, EmptySnapshotStillDeclaresEverything) {
     EXPECT_NE(out.find("# TYPE " + std::string(m.name) + " "), std::string::npos) << m.name;
   EXPECT_NE(out.find("baton_role 0\n"), std::string::npos);
   EXPECT_NE(out.find("baton_members{state=\"active\"} 0\n"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace baton::api
+
+namespace baton::api {
+namespace {
+
+// docs/operator-guide.md, "Metrics": one row per declared metric, with its type and label.
+TEST(Metrics, OperatorGuideTableListsExactlyTheDeclaredMetrics) {
+  std::ifstream f(BATON_DOCS_DIR "/operator-guide.md");
+  ASSERT_TRUE(f) << "cannot open " BATON_DOCS_DIR "/operator-guide.md";
+  std::stringstream ss;
+  ss << f.rdbuf();
+  std::string guide = ss.str();
+  auto section = guide.find("\n## Metrics\n");
+  ASSERT_NE(section, std::string::npos) << "no \"## Metrics\" section";
+  auto end = guide.find("\n## ", section + 1);
+  std::string text = guide.substr(section, end == std::string::npos ? end : end - section);
+  for (const auto& m : kMetrics) {
+    std::string row = "| `" + std::string(m.name) + "` | " +
+                      std::string(metric_type_name(m.type)) + " | " +
+                      (m.label.empty() ? "" : "`" + std::string(m.label) + "` ") + "|";
+    EXPECT_NE(text.find(row), std::string::npos) << "missing or different row: " << row;
+  }
+  std::size_t rows = 0;
+  for (auto p = text.find("\n| `baton_"); p != std::string::npos;
+       p = text.find("\n| `baton_", p + 1))
+    ++rows;
+  EXPECT_EQ(rows, kMetrics.size()) << "the guide lists metrics that are not declared";
 }
 
 }  // namespace

@@ -58,6 +58,19 @@ INSTANTIATE_TEST_SUITE_P(
       return n.substr(0, n.find('.'));
     });
 
+// docs/operator-guide.md shows the fixtures' tables; they must stay what batonctl prints.
+TEST(CliFormat, OperatorGuideExamplesAreTheFixtures) {
+  std::ifstream f(BATON_DOCS_DIR "/operator-guide.md");
+  ASSERT_TRUE(f) << "cannot open " BATON_DOCS_DIR "/operator-guide.md";
+  std::ostringstream s;
+  s << f.rdbuf();
+  for (const char* what : {"status", "members", "distribution", "vrrp"}) {
+    std::string expected = format_show(what, json_fixture(std::string("show_") + what + ".json"));
+    EXPECT_NE(s.str().find("```\n" + expected + "```\n"), std::string::npos)
+        << "the guide's `show " << what << "` example differs from:\n" << expected;
+  }
+}
+
 TEST(CliFormat, NonObjectResultsPrintDashesInsteadOfThrowing) {
   for (const char* what : {"status", "members", "distribution", "vrrp"}) {
     for (const json& j : {json(nullptr), json(3), json("text"), json::array({1, 2}),
