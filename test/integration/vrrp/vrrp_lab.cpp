@@ -7,6 +7,9 @@
 #ifndef BATON_VRRPD_PATH
 #error "BATON_VRRPD_PATH must name the baton-vrrpd binary"
 #endif
+#ifndef BATON_SERVICE_NODE_PATH
+#error "BATON_SERVICE_NODE_PATH must name the vrrp-service-node binary"
+#endif
 
 namespace baton::testing {
 
@@ -53,6 +56,37 @@ Result<Daemon> VrrpLab::start_baton(const Router& r, int priority, std::vector<s
   return d;
 }
 
+Status VrrpLab::add_second_segment() {
+  Lab& l = lab_;
+  if (auto s = l.add_bridge("sw", "br1"); !s) return s;
+  const std::pair<const char*, const char*> hosts[] = {
+      {"a", "10.1.0.1/24"}, {"b", "10.1.0.2/24"}, {"c", "10.1.0.10/24"}};
+  for (const auto& [n, addr] : hosts) {
+    std::string port = std::string("q") + n;
+    if (auto s = l.add_veth(n, "eth1", "sw", port); !s) return s;
+    if (auto s = l.attach("sw", port, "br1"); !s) return s;
+    if (auto s = l.must(n, std::string("ip addr add ") + addr + " dev eth1"); !s) return s;
+  }
+  return {};
+}
+
+Result<Daemon> VrrpLab::start_service_node(const Router& r, int priority) {
+  Daemon d;
+  d.log = lab_.dir() + "/node-" + r.ns + ".log";
+  d.status = lab_.dir() + "/node-" + r.ns + ".json";
+  std::string prio = std::to_string(priority);
+  std::vector<std::string> argv = {
+      BATON_SERVICE_NODE_PATH, "--group", "g" + r.ns, "--advert-interval", "10ms",
+      "--status-file", d.status,
+      "--segment", "name=ext,if=eth0,vrid=51,priority=" + prio + ",vip=" + kVip + "/24",
+      "--segment", "name=int,if=eth1,vrid=52,priority=" + prio + ",vip=" + kVip2 + "/24"};
+  auto pid = lab_.spawn(r.ns, argv, d.log);
+  if (!pid) return pid.error();
+  d.pid = *pid;
+  daemons_.push_back(d);
+  return d;
+}
+
 Result<Daemon> VrrpLab::start_keepalived(const Router& r, int priority, int version,
                                          double interval, bool use_vmac) {
   Daemon d;
@@ -90,6 +124,10 @@ std::string VrrpLab::state(const Daemon& d) const {
 
 bool VrrpLab::holds_vip(const Router& r) const {
   return lab_.run(r.ns, std::string("ip -4 -o addr show | grep -q ' ") + kVip + "/'").exit_code == 0;
+}
+
+bool VrrpLab::holds_address(const Router& r, const std::string& addr) const {
+  return lab_.run(r.ns, "ip -4 -o addr show | grep -q ' " + addr + "/'").exit_code == 0;
 }
 
 std::string VrrpLab::logs() const {

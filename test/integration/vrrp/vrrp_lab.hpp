@@ -5,6 +5,10 @@
 //   c (10.0.0.10)─┘                 a ── sync ── b: the heartbeat link (10.9.0.1 / 10.9.0.2)
 //
 // The virtual address is 10.0.0.100 on VRID 51 (virtual MAC 00:00:5e:00:01:33).
+//
+// add_second_segment() adds a second segment for the multi-segment Service tests:
+//   a (10.1.0.1), b (10.1.0.2), c (10.1.0.10) on eth1, bridged by br1 in "sw";
+//   its virtual address is 10.1.0.100 on VRID 52.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -23,6 +27,7 @@ namespace baton::testing {
 
 inline constexpr const char* kVip = "10.0.0.100";
 inline constexpr const char* kVmac = "00:00:5e:00:01:33";
+inline constexpr const char* kVip2 = "10.1.0.100";
 
 struct Router {
   std::string ns;      // short name: "a" or "b"
@@ -47,6 +52,12 @@ class VrrpLab {
 
   // baton-vrrpd on router r; `extra` are additional flags.
   Result<Daemon> start_baton(const Router& r, int priority, std::vector<std::string> extra = {});
+  // The second segment (see the top of this file).
+  Status add_second_segment();
+  // vrrp-service-node on router r: a Service with two instances in one sync group, "ext"
+  // (eth0, VRID 51, kVip) and "int" (eth1, VRID 52, kVip2), both at `priority`, 10 ms adverts.
+  // Its status file is {"group", "state", "instances": [...], "events": [...]}.
+  Result<Daemon> start_service_node(const Router& r, int priority);
   // keepalived on router r with VRRP `version` (2 or 3) and an advert interval in seconds.
   Result<Daemon> start_keepalived(const Router& r, int priority, int version, double interval,
                                   bool use_vmac);
@@ -55,6 +66,7 @@ class VrrpLab {
   std::string state(const Daemon& d) const;
   // Whether router r's namespace holds the virtual address (on any interface).
   bool holds_vip(const Router& r) const;
+  bool holds_address(const Router& r, const std::string& addr) const;
   // Everything the daemons wrote, for failure messages.
   std::string logs() const;
 
