@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <future>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -24,11 +25,13 @@
 
 #include <nlohmann/json.hpp>
 
-extern char** environ;
+#include "../api/poll_watcher.hpp"
+#include "api/json_socket.hpp"
 
 namespace {
 
 using nlohmann::json;
+using namespace baton;
 
 std::string read_fixture(const std::string& name) {
   std::ifstream f(std::string(BATON_CLI_FIXTURES) + "/" + name);
@@ -257,6 +260,61 @@ TEST_F(BatonctlBinary, UsageExits2) {
   auto r = batonctl({"member", "down", "gw1"}, {"BATON_SOCKET=" + socket_});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("--reason"), std::string::npos) << r.err;
+}
+
+// The real server side (api::JsonServer, as batond runs it) on its own thread.
+class RealServer {
+ public:
+  RealServer(const std::string& path, api::Handler handler) {
+    std::promise<std::string> opened;
+    auto result = opened.get_future();
+    thread_ = std::thread([&, handler = std::move(handler)]() mutable {
+      baton::testing::PollWatcher watcher;
+      auto server = api::JsonServer::open(path, "", watcher, std::move(handler));
+      opened.set_value(server ? "" : server.error().message);
+      if (!server) return;
+      while (!stop_) watcher.step(std::chrono::milliseconds(20));
+    });
+    error_ = result.get();
+  }
+  ~RealServer() {
+    stop_ = true;
+    thread_.join();
+  }
+  const std::string& error() const { return error_; }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::string error_;
+  std::thread thread_;
+};
+
+TEST_F(BatonctlBinary, AgainstTheRealJsonServer) {
+  std::vector<json> seen;
+  std::vector<uid_t> uids;
+  std::mutex mu;
+  RealServer server(socket_, [&](const json& req, const api::Caller& caller) -> Result<json> {
+    std::lock_guard<std::mutex> g(mu);
+    seen.push_back(req);
+    uids.push_back(caller.uid);
+    if (req.value("command", "") == "show")
+      return json::parse(read_fixture("show_" + req.value("what", "") + ".json"));
+    return err("member \"{}\" is not in the group", req.value("name", ""));
+  });
+  ASSERT_EQ(server.error(), "");
+  for (const char* what : {"status", "members", "distribution", "vrrp"}) {
+    auto r = batonctl({"--socket", socket_, "show", what}, {});
+    EXPECT_EQ(r.code, 0) << what << ": " << r.err;
+    EXPECT_EQ(r.out, read_fixture(std::string("show_") + what + ".txt")) << what;
+  }
+  auto r = batonctl({"--socket", socket_, "member", "down", "gw9", "--reason", "test"},
+                    {"USER=erin"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "batonctl: batond: member \"gw9\" is not in the group\n");
+  std::lock_guard<std::mutex> g(mu);
+  ASSERT_EQ(seen.size(), 5u);
+  EXPECT_EQ(seen[4]["who"], "erin");
+  EXPECT_EQ(uids[4], ::getuid());
 }
 
 }  // namespace
