@@ -176,6 +176,37 @@ TEST(VrrpSyncGroup, AnOwnerPullsTheOthersToMasterAtStart) {
   EXPECT_EQ(lan.state(g, 1), State::master);
 }
 
+// The group's state as one word (what the Service reports to batond's callbacks).
+TEST(VrrpSyncGroup, GroupStateFollowsTheMembers) {
+  Config up = basic_config("up", 1, 200, 10);
+  Config down = basic_config("down", 1, 200, 10);
+  down.vrid = 2;
+  down.tracks = {{"eth1", TrackKind::interface, 0}};
+  std::vector<Instance> members;
+  members.push_back(*Instance::create(up));
+  members.push_back(*Instance::create(down));
+  auto g = SyncGroup::create("g", std::move(members));
+  ASSERT_TRUE(g.ok());
+  TimePoint t{};
+  EXPECT_EQ(g->state(), GroupState::initialize);
+  (void)g->handle_all(t, ev::Start{});
+  EXPECT_EQ(g->state(), GroupState::backup);
+  // One member's master-down timer runs out: the whole group is master.
+  t += seconds(1);
+  (void)g->handle(t, 0, ev::TimerFired{TimerKind::master_down});
+  EXPECT_EQ(g->member(0).state(), State::master);
+  EXPECT_EQ(g->member(1).state(), State::master);
+  EXPECT_EQ(g->state(), GroupState::master);
+  // One member's link goes down: fault, for the group as for that member.
+  (void)g->handle(t, 1, ev::InterfaceChanged{"eth1", false});
+  EXPECT_EQ(g->state(), GroupState::fault);
+  (void)g->handle(t, 1, ev::InterfaceChanged{"eth1", true});
+  EXPECT_EQ(g->state(), GroupState::backup);
+  (void)g->handle_all(t, ev::Shutdown{});
+  EXPECT_EQ(g->state(), GroupState::initialize);
+  EXPECT_EQ(group_state_name(GroupState::fault), "fault");
+}
+
 TEST(VrrpSyncGroup, CreateRejectsEmptyAndDuplicateMembers) {
   auto empty = SyncGroup::create("g", {});
   ASSERT_FALSE(empty.ok());
