@@ -104,6 +104,12 @@ Datapath::Datapath(DatapathOptions options, std::unique_ptr<Skeleton> skel,
     : options_(std::move(options)), skel_(std::move(skel)), maps_(std::move(maps)) {}
 
 Datapath::~Datapath() {
+  if (keep_pinned_) {
+    for (auto& [name, link] : links_) close(link.fd);
+    spdlog::info("xdp: leaving {} link(s) and the maps pinned under {}: forwarding continues "
+                 "until the next start takes them over", links_.size(), options_.pin_dir);
+    return;  // the skeleton's own descriptors close with it; pins keep everything alive
+  }
   while (!links_.empty()) {
     const std::string name = links_.begin()->first;
     if (auto s = detach(name); !s) {

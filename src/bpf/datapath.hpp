@@ -43,6 +43,10 @@ class Datapath {
   Result<AttachMode> attach(std::string_view ifname, Side side);
   Status detach(std::string_view ifname);
   Status release_unclaimed();
+  // A planned stop (an upgrade): the destructor then closes its descriptors but leaves the
+  // links and maps pinned, so the program keeps forwarding with the live table until the next
+  // start takes them over.
+  void keep_pinned() { keep_pinned_ = true; }
 
   MapWriter& maps();
   // The program's file descriptor (BPF_PROG_TEST_RUN in tests and benchmarks).
@@ -68,6 +72,7 @@ class Datapath {
   std::unique_ptr<Skeleton> skel_;
   std::unique_ptr<MapWriter> maps_;
   std::map<std::string, Link, std::less<>> links_;
+  bool keep_pinned_ = false;
 };
 
 }  // namespace baton::bpf

@@ -80,6 +80,7 @@ void read_all(MapReader& top, OrchestratorConfig& c) {
   detail::read_segments(top, c);
   read_control(top, c);
   top.parsed("key_file", c.key_file, parse_abs_path, Need::required);
+  top.parsed("state_dir", c.state_dir, parse_abs_path);
   read_api(top, c);
   read_metrics(top, c);
   read_heartbeat(top, c);
@@ -125,7 +126,7 @@ Result<OrchestratorConfig> parse_orchestrator_config(std::string_view text,
   MapReader top(d, Field{*doc, root.line > 0 ? root : Location{1, 1}, ""},
                 {"group", "orchestrator", "members", "spares", "distribution", "segments", "vrrp",
                  "peer_detection", "peer", "control", "key_file", "api", "metrics", "heartbeat",
-                 "log_level", "autoscale"});
+                 "log_level", "autoscale", "state_dir"});
   OrchestratorConfig c;
   if (top.is_map()) read_all(top, c);
   if (!d.empty()) return d.to_error();

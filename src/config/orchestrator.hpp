@@ -123,6 +123,7 @@ struct OrchestratorConfig {
   std::optional<PeerConfig> peer;  // absent: this orchestrator runs alone (no HA)
   Endpoint control{IpAddr{Family::ipv6, {}}, kDefaultControlPort};  // where agents connect
   std::string key_file;
+  std::string state_dir = "/var/lib/batond";  // session epoch, audit log
   ApiConfig api;
   std::optional<Endpoint> metrics{Endpoint{IpAddr::v4(127, 0, 0, 1), kDefaultMetricsPort}};
   HeartbeatConfig heartbeat;

@@ -1,0 +1,197 @@
+// batond's local API (docs/api.md): requests in, JSON out. Every error names what was wrong.
+#include <spdlog/spdlog.h>
+
+#include "dist/flow.hpp"
+#include "orchestrator/daemon_impl.hpp"
+
+namespace baton::orchestrator {
+
+using nlohmann::json;
+
+namespace {
+
+std::int64_t ms_since(TimePoint now, TimePoint then) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(now - then).count();
+}
+
+std::string mac_text(const std::optional<Mac>& m) {
+  if (!m) return "";
+  return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", (*m)[0], (*m)[1], (*m)[2],
+                     (*m)[3], (*m)[4], (*m)[5]);
+}
+
+Result<std::string> string_field(const json& req, const char* name, bool required) {
+  if (!req.contains(name)) {
+    if (required) return err("request field \"{}\" is missing", name);
+    return std::string();
+  }
+  if (!req[name].is_string()) return err("request field \"{}\" must be a string", name);
+  return req[name].get<std::string>();
+}
+
+}  // namespace
+
+Result<json> DaemonImpl::handle_api(const json& req, const api::Caller& caller) {
+  auto command = string_field(req, "command", true);
+  if (!command) return command.error();
+  if (*command == "show") {
+    auto what = string_field(req, "what", true);
+    if (!what) return what.error();
+    if (*what == "status") return show_status();
+    if (*what == "members") return show_members();
+    if (*what == "distribution") return show_distribution();
+    if (*what == "vrrp") return show_vrrp();
+    return err("unknown \"what\" \"{}\" (status, members, distribution or vrrp)", *what);
+  }
+  if (*command == "member") {
+    auto action = string_field(req, "action", true);
+    if (!action) return action.error();
+    if (*action != "down" && *action != "up")
+      return err("unknown member action \"{}\" (down or up)", *action);
+    auto name = string_field(req, "name", true);
+    if (!name) return name.error();
+    auto reason = string_field(req, "reason", false);
+    if (!reason) return reason.error();
+    auto who = string_field(req, "who", false);
+    if (!who) return who.error();
+    if (req.contains("persistent") && !req["persistent"].is_boolean())
+      return err("request field \"persistent\" must be true or false");
+    if (*action == "down" && reason->empty())
+      return err("a reason is required to take a member down (--reason)");
+    AdminRequest a;
+    a.name = *name;
+    a.state = *action == "down" ? control::Admin::down : control::Admin::up;
+    a.persistent = req.value("persistent", false);
+    a.who = *who;
+    a.reason = *reason;
+    a.caller = fmt::format("uid {} pid {}", caller.uid, caller.pid);
+    auto out = core_.admin(loop_.clock().now(), a);
+    if (!out) return out.error();
+    auto [outcome, fx] = std::move(*out);
+    apply(std::move(fx));
+    return json{{"name", a.name},
+                {"changed", outcome.changed},
+                {"state", member_state_name(outcome.state)},
+                {"generation", outcome.generation}};
+  }
+  if (*command == "failover") {
+    auto who = string_field(req, "who", false);
+    if (!who) return who.error();
+    auto reason = string_field(req, "reason", false);
+    if (!reason) return reason.error();
+    if (core_.role() != Role::active || vrrp_->state() != vrrp::GroupState::master)
+      return err("this orchestrator ({}) is not the active one; run failover on the active",
+                 cfg_.self.name);
+    if (!cfg_.peer) return err("no peer orchestrator is configured: nobody to fail over to");
+    write_audit(fmt::format("who={} caller=\"uid {} pid {}\" action=failover reason=\"{}\" "
+                            "from={} generation={}",
+                            who->empty() ? "unknown" : *who, caller.uid, caller.pid, *reason,
+                            cfg_.self.name, core_.table().generation()));
+    vrrp_->resign();
+    // Resigned for this switchover only: ready to take over again if the peer fails later.
+    loop_.clock().arm(loop_.clock().now() + std::chrono::seconds(2), [this] { vrrp_->unresign(); });
+    return json{{"resigned", true}};
+  }
+  return err("unknown command \"{}\" (show, member or failover)", *command);
+}
+
+json DaemonImpl::show_status() const {
+  TimePoint now = const_cast<vrrp::io::Loop&>(loop_).clock().now();
+  json counts = {{"total", 0}, {"active", 0}, {"failed", 0}, {"down", 0}, {"spare", 0},
+                 {"unregistered", 0}};
+  for (const auto& m : core_.members()) {
+    counts["total"] = counts["total"].get<int>() + 1;
+    auto n = std::string(member_state_name(m.state));
+    counts[n] = counts[n].get<int>() + 1;
+  }
+  std::string peer = !peer_ ? "none" : peer_present(now) ? "up" : "down";
+  return json{{"group", cfg_.group},
+              {"orchestrator", {{"id", cfg_.self.id}, {"name", cfg_.self.name}}},
+              {"role", role_name(core_.role())},
+              {"generation", core_.table().generation()},
+              {"members", counts},
+              {"peer", {{"state", peer}}},
+              {"vrrp_state", vrrp::group_state_name(vrrp_->state())},
+              {"uptime_s", ms_since(now, started_) / 1000}};
+}
+
+json DaemonImpl::show_members() const {
+  TimePoint now = const_cast<vrrp::io::Loop&>(loop_).clock().now();
+  auto counts = core_.table().counts();
+  json list = json::array();
+  for (const auto& m : core_.members()) {
+    const auto& a = m.effective_admin();
+    json j = {{"name", m.name},
+              {"id", m.id},
+              {"state", member_state_name(m.state)},
+              {"state_reason", m.state_reason},
+              {"weight", m.weight},
+              {"spare", m.spare},
+              {"buckets", m.id < counts.size() ? counts[m.id] : 0},
+              {"admin",
+               {{"state", a.state == control::Admin::down ? "down" : "up"},
+                {"persistent", a.persistent},
+                {"who", a.who},
+                {"reason", a.reason},
+                {"since_ms", ms_since(now, a.since)},
+                {"confirmed", !m.requested.has_value()}}},
+              {"generation", m.agent_generation},
+              {"mac", {{"ext", mac_text(m.mac[0])}, {"int", mac_text(m.mac[1])}}},
+              {"load",
+               {{"cpu_permille", m.load.cpu_permille},
+                {"packets_per_sec", m.load.packets_per_sec},
+                {"bytes_per_sec", m.load.bytes_per_sec},
+                {"conntrack_count", m.load.conntrack_count}}}};
+    j["last_heartbeat_ms"] = m.last_heartbeat ? json(ms_since(now, *m.last_heartbeat)) : json(nullptr);
+    j["agent"] = m.agent ? json(m.agent->address) : json(nullptr);
+    list.push_back(std::move(j));
+  }
+  return json{{"members", list}};
+}
+
+json DaemonImpl::show_distribution() const {
+  const auto& t = core_.table();
+  auto counts = t.counts();
+  json members = json::array();
+  for (const auto& m : core_.members()) {
+    if (m.spare) continue;
+    members.push_back({{"name", m.name},
+                       {"id", m.id},
+                       {"weight", m.weight},
+                       {"buckets", m.id < counts.size() ? counts[m.id] : 0}});
+  }
+  json failed = json::array();
+  for (auto id : core_.removed()) {
+    const Member* m = core_.find_id(id);
+    failed.push_back(m ? m->name : std::to_string(id));
+  }
+  auto live = datapath_->maps().live_generation();
+  return json{{"generation", t.generation()},
+              {"live_generation", live ? json(*live) : json(nullptr)},
+              {"mode", dist::mode_name(cfg_.distribution.mode)},
+              {"buckets", t.size()},
+              {"seed", cfg_.distribution.seed},
+              {"members", members},
+              {"failed", failed}};
+}
+
+json DaemonImpl::show_vrrp() const {
+  auto st = vrrp_->status();
+  json list = json::array();
+  for (const auto& i : st.instances) {
+    list.push_back({{"segment", i.segment},
+                    {"interface", i.interface},
+                    {"vrid", i.vrid},
+                    {"family", vrrp::family_name(i.family)},
+                    {"state", vrrp::state_name(i.state)},
+                    {"priority", i.priority},
+                    {"master", i.master ? i.master->to_string() : ""},
+                    {"adverts_rx", i.counters.adverts_rx},
+                    {"adverts_tx", i.counters.adverts_tx}});
+  }
+  json out{{"sync_group", st.group}, {"state", vrrp::group_state_name(st.state)}, {"instances", list}};
+  if (st.heartbeat) out["peer_heartbeat"] = vrrp::io::peer_state_name(st.heartbeat->peer);
+  return out;
+}
+
+}  // namespace baton::orchestrator

@@ -1,0 +1,97 @@
+// batond's shell, the parts shared by daemon.cpp (wiring, effects, signals), peer.cpp (the
+// orchestrator <-> orchestrator channel) and api_handler.cpp (the local API).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "api/json_socket.hpp"
+#include "auth/key.hpp"
+#include "bpf/datapath.hpp"
+#include "config/orchestrator.hpp"
+#include "orchestrator/channel.hpp"
+#include "orchestrator/daemon.hpp"
+#include "orchestrator/group.hpp"
+#include "vrrp/io/loop.hpp"
+#include "vrrp/io/service.hpp"
+
+namespace baton::orchestrator {
+
+// How often the shell ticks the core (heartbeat misses are judged on these ticks).
+inline constexpr Duration kTick = std::chrono::milliseconds(2);
+// Peer channel: keepalive period, table push period, and silence after which the peer is gone.
+inline constexpr Duration kPeerKeepalive = std::chrono::milliseconds(50);
+inline constexpr Duration kPeerTablePeriod = std::chrono::milliseconds(200);
+inline constexpr Duration kPeerTimeout = std::chrono::milliseconds(300);
+
+struct PeerSession {
+  Peer address;
+  std::optional<std::uint32_t> node_id;
+  std::uint64_t epoch = 0;
+  std::optional<TimePoint> last_heard;
+  TimePoint last_sent{};
+  TimePoint last_push{};
+  std::uint64_t pushed_generation = 0;
+  std::uint64_t tables_adopted = 0;
+};
+
+class DaemonImpl final : public Daemon {
+ public:
+  DaemonImpl(DaemonOptions o, config::OrchestratorConfig c, auth::Key key, vrrp::io::Loop loop,
+             GroupCore core, std::uint64_t epoch);
+  ~DaemonImpl() override;
+  Status init();
+  Status run() override;
+
+  // api_handler.cpp
+  Result<nlohmann::json> handle_api(const nlohmann::json& req, const api::Caller& caller);
+
+ private:
+  // daemon.cpp
+  Status open_datapath();
+  Status open_vrrp();
+  Status open_signals();
+  void on_signal();
+  void reload();
+  void schedule_tick();
+  void tick();
+  void apply(Effects&& fx);
+  void on_control(const control::Received& r, const Peer& from);
+  void write_audit(const std::string& line);
+  // peer.cpp
+  void peer_tick(TimePoint now);
+  void on_peer(const control::Received& r, const Peer& from);
+  void push_table_to_peer(TimePoint now);
+  bool peer_present(TimePoint now) const;
+  // api_handler.cpp
+  nlohmann::json show_status() const;
+  nlohmann::json show_members() const;
+  nlohmann::json show_distribution() const;
+  nlohmann::json show_vrrp() const;
+
+  DaemonOptions options_;
+  config::OrchestratorConfig cfg_;
+  auth::Key key_;
+  vrrp::io::Loop loop_;
+  GroupCore core_;
+  std::uint64_t epoch_;
+  TimePoint started_;
+  std::unique_ptr<bpf::Datapath> datapath_;
+  std::array<bpf::Mac, 2> downlink_mac_{};
+  std::unique_ptr<vrrp::io::Service> vrrp_;
+  std::unique_ptr<Channel> control_;
+  std::unique_ptr<Channel> peer_channel_;
+  std::optional<PeerSession> peer_;
+  std::unique_ptr<api::JsonServer> api_;
+  std::map<dist::MemberId, Peer> agent_addr_;
+  std::map<std::uint32_t, TimePoint> resync_sent_;
+  int signal_fd_ = -1;
+  bool stopping_ = false;
+  std::uint64_t table_errors_ = 0;
+};
+
+}  // namespace baton::orchestrator

@@ -1,0 +1,371 @@
+#include "orchestrator/group.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace baton::orchestrator {
+
+using control::Admin;
+
+std::string_view member_state_name(MemberState s) {
+  switch (s) {
+    case MemberState::unregistered: return "unregistered";
+    case MemberState::active: return "active";
+    case MemberState::failed: return "failed";
+    case MemberState::down: return "down";
+    case MemberState::spare: return "spare";
+  }
+  return "unknown";
+}
+
+std::string_view role_name(Role r) { return r == Role::active ? "active" : "standby"; }
+
+void Effects::merge(Effects&& o) {
+  if (o.table) table = std::move(o.table);
+  for (auto& p : o.ports) ports.push_back(std::move(p));
+  for (auto& s : o.sends) sends.push_back(std::move(s));
+  for (auto& a : o.audit) audit.push_back(std::move(a));
+  for (auto& l : o.log) log.push_back(std::move(l));
+}
+
+namespace {
+
+Member from_config(const config::MemberConfig& c, bool spare, TimePoint now) {
+  Member m;
+  m.name = c.name;
+  m.id = c.id;
+  m.weight = c.weight;
+  m.spare = spare;
+  m.state = MemberState::unregistered;
+  m.state_since = now;
+  m.state_reason = "agent not heard yet";
+  if (c.mac_ext) m.mac[0] = c.mac_ext->bytes;
+  if (c.mac_int) m.mac[1] = c.mac_int->bytes;
+  return m;
+}
+
+std::string admin_text(const AdminRecord& a) {
+  std::string s = a.state == Admin::down ? "down" : "up";
+  if (a.persistent) s += " (persistent)";
+  return s;
+}
+
+}  // namespace
+
+GroupCore::GroupCore(GroupSettings s, std::vector<dist::MemberSpec> base, dist::Table empty)
+    : settings_(std::move(s)), base_(std::move(base)), table_(std::move(empty)) {}
+
+Result<GroupCore> GroupCore::create(GroupSettings settings, TimePoint now) {
+  std::vector<dist::MemberSpec> base;
+  std::set<dist::MemberId> ids;
+  std::set<std::string> names;
+  for (const auto* list : {&settings.members, &settings.spares}) {
+    for (const auto& c : *list) {
+      if (!ids.insert(c.id).second) return err("member id {} is configured twice", c.id);
+      if (!names.insert(c.name).second) return err("member name {} is configured twice", c.name);
+    }
+  }
+  for (const auto& c : settings.members) base.push_back({c.id, c.weight});
+  // Generation 0: every member removed (none has registered); nothing is distributed.
+  std::vector<dist::MemberId> all;
+  for (const auto& b : base) all.push_back(b.id);
+  std::sort(all.begin(), all.end());
+  auto empty = dist::Table::replay(base, all, settings.buckets, 0);
+  if (!empty) return err("cannot build the distribution table: {}", empty.error().message);
+  GroupCore g(std::move(settings), std::move(base), std::move(*empty));
+  g.removed_ = std::move(all);
+  for (const auto& c : g.settings_.members) g.members_.push_back(from_config(c, false, now));
+  for (const auto& c : g.settings_.spares) {
+    g.members_.push_back(from_config(c, true, now));
+  }
+  return g;
+}
+
+const Member* GroupCore::find(std::string_view name) const {
+  for (const auto& m : members_)
+    if (m.name == name) return &m;
+  return nullptr;
+}
+Member* GroupCore::find_mut(std::string_view name) {
+  return const_cast<Member*>(std::as_const(*this).find(name));
+}
+const Member* GroupCore::find_id(dist::MemberId id) const {
+  for (const auto& m : members_)
+    if (m.id == id) return &m;
+  return nullptr;
+}
+const Member* GroupCore::find_node(std::uint32_t node_id) const {
+  for (const auto& m : members_)
+    if (m.agent && m.agent->node_id == node_id) return &m;
+  return nullptr;
+}
+Member* GroupCore::find_node_mut(std::uint32_t node_id) {
+  return const_cast<Member*>(std::as_const(*this).find_node(node_id));
+}
+
+void GroupCore::set_state(Member& m, MemberState s, TimePoint now, std::string reason,
+                          Effects& fx) {
+  if (m.state == s) return;
+  fx.log.push_back(fmt::format("member {} (id {}): {} -> {}: {}", m.name, m.id,
+                               member_state_name(m.state), member_state_name(s), reason));
+  m.state = s;
+  m.state_since = now;
+  m.state_reason = std::move(reason);
+}
+
+bool GroupCore::in_service(const Member& m) const {
+  return !m.spare && m.state == MemberState::active;
+}
+
+void GroupCore::recompute(Effects& fx, std::string_view why) {
+  if (following_peer()) return;  // the active decides; we install what it pushes
+  std::vector<dist::MemberId> next;
+  for (auto id : removed_) {
+    const Member* m = find_id(id);
+    if (m && !in_service(*m)) next.push_back(id);
+  }
+  for (const auto& m : members_) {  // newly out of service, in configuration order
+    if (m.spare || in_service(m)) continue;
+    if (std::find(next.begin(), next.end(), m.id) == next.end()) next.push_back(m.id);
+  }
+  if (next == removed_ && table_.generation() != 0) return;
+  // Before any member is in service there is nothing to distribute: leave the data path
+  // alone (after a restart it still forwards with the table the previous run left).
+  if (table_.generation() == 0 && next.size() == base_.size()) return;
+  std::uint64_t gen = table_.generation() + 1;
+  auto t = dist::Table::replay(base_, next, settings_.buckets, gen);
+  if (!t) {  // inputs come from a validated configuration: this cannot fail
+    fx.log.push_back(fmt::format("cannot compute table generation {}: {}", gen, t.error().message));
+    return;
+  }
+  removed_ = std::move(next);
+  table_ = std::move(*t);
+  std::string out;
+  for (auto id : removed_) {
+    const Member* m = find_id(id);
+    out += fmt::format("{}{}", out.empty() ? "" : ",", m ? m->name : std::to_string(id));
+  }
+  fx.log.push_back(fmt::format("table generation {}: {} (out of service: {})", gen, why,
+                               out.empty() ? "none" : out));
+  fx.table = table_;
+}
+
+Effects GroupCore::on_register(TimePoint now, const control::Header& h, const control::Register& r,
+                               std::string from) {
+  Effects fx;
+  Member* m = find_mut(r.name);
+  if (m == nullptr) {
+    ++unknown_registrations_;
+    fx.log.push_back(fmt::format("registration from {} as \"{}\" refused: no such member in "
+                                 "the configuration", from, r.name));
+    return fx;
+  }
+  // Another member's agent registering from the same node id would confuse replies.
+  if (const Member* other = find_node(h.sender_id); other && other != m) {
+    fx.log.push_back(fmt::format("registration of {} from {} refused: node id {} is already "
+                                 "used by member {}", r.name, from, h.sender_id, other->name));
+    return fx;
+  }
+  bool again = m->agent.has_value();
+  m->agent = AgentSession{h.sender_id, h.sender_epoch, from};
+  m->last_heartbeat = now;
+  m->admin = AdminRecord{r.admin.state, r.admin.persistent, r.admin.who, r.admin.reason, now};
+  if (m->requested && m->requested->state == r.admin.state &&
+      m->requested->persistent == r.admin.persistent)
+    m->requested.reset();
+  for (const auto& itf : r.interfaces) {
+    int side = itf.side == control::Side::external ? 0 : itf.side == control::Side::internal ? 1 : -1;
+    if (side < 0) continue;
+    if (!m->mac[side] || !again) {
+      // A MAC from the configuration is the operator's word; the agent's fills the gap.
+      bool configured = false;
+      for (const auto* list : {&settings_.members, &settings_.spares})
+        for (const auto& c : *list)
+          if (c.id == m->id && (side == 0 ? c.mac_ext : c.mac_int)) configured = true;
+      if (!configured) m->mac[side] = itf.mac;
+    }
+  }
+  for (int side = 0; side < 2; ++side)
+    if (m->mac[side]) fx.ports.push_back({m->id, side, m->mac[side]});
+  fx.sends.push_back({m->id, control::RegisterAck{m->id, settings_.orchestrator_id,
+                                                   static_cast<std::uint32_t>(
+                                                       std::chrono::duration_cast<std::chrono::microseconds>(
+                                                           settings_.heartbeat_interval).count())}});
+  fx.log.push_back(fmt::format("member {} (id {}) registered from {} (node {}, admin {}){}",
+                               m->name, m->id, from, h.sender_id, admin_text(m->admin),
+                               again ? ", a new session" : ""));
+  if (m->spare) {
+    set_state(*m, MemberState::spare, now, "registered; in the spare pool", fx);
+  } else if (m->admin_down()) {
+    set_state(*m, MemberState::down, now, "registered administratively down", fx);
+  } else {
+    set_state(*m, MemberState::active, now, "registered", fx);
+  }
+  if (m->requested && m->agent) send_command(*m, now, fx);
+  recompute(fx, fmt::format("{} registered", m->name));
+  return fx;
+}
+
+Effects GroupCore::on_heartbeat(TimePoint now, const control::Header& h, const control::Heartbeat& hb) {
+  Effects fx;
+  Member* m = find_node_mut(h.sender_id);
+  if (m == nullptr || m->agent->epoch != h.sender_epoch) return fx;  // shell asks it to register
+  m->last_heartbeat = now;
+  m->load = hb.load;
+  m->agent_generation = hb.generation;
+  if (hb.admin != m->admin.state || hb.admin_persistent != m->admin.persistent) {
+    AdminRecord a{hb.admin, hb.admin_persistent, "", "", now};
+    if (m->requested && m->requested->state == hb.admin) {
+      a = *m->requested;
+      a.persistent = hb.admin_persistent;
+    } else {
+      a.who = "agent on " + m->name;
+      a.reason = "set on the member (clusterXL_admin)";
+    }
+    fx.log.push_back(fmt::format("member {}: admin {} -> {} ({})", m->name, admin_text(m->admin),
+                                 admin_text(a), a.who));
+    m->admin = std::move(a);
+  }
+  if (m->requested && m->requested->state == m->admin.state) {
+    m->requested.reset();
+    m->pending_command.reset();
+  }
+  MemberState want = m->spare ? MemberState::spare
+                     : m->admin_down() ? MemberState::down
+                                       : MemberState::active;
+  std::string why = m->state == MemberState::failed ? "heartbeats resumed"
+                    : want == MemberState::down      ? "administratively down"
+                                                     : "administratively up";
+  set_state(*m, want, now, why, fx);
+  recompute(fx, fmt::format("{} {}", m->name, why));
+  return fx;
+}
+
+Effects GroupCore::on_command_result(TimePoint now, const control::Header& h,
+                                     const control::CommandResult& r) {
+  Effects fx;
+  Member* m = find_node_mut(h.sender_id);
+  if (m == nullptr || !m->pending_command || *m->pending_command != r.command_id) return fx;
+  m->pending_command.reset();
+  if (r.status != control::CommandStatus::done) {
+    fx.log.push_back(fmt::format("member {} did not carry out command {}: {}", m->name,
+                                 r.command_id, r.detail));
+    (void)now;
+  }
+  return fx;
+}
+
+Effects GroupCore::on_table_ack(TimePoint, const control::Header& h, const control::TableAck& a) {
+  if (Member* m = find_node_mut(h.sender_id)) m->agent_generation = a.generation;
+  return {};
+}
+
+Effects GroupCore::tick(TimePoint now) {
+  Effects fx;
+  const Duration limit = settings_.heartbeat_interval * settings_.miss_count;
+  std::vector<std::string> failed;
+  for (auto& m : members_) {
+    if (m.last_heartbeat && m.state != MemberState::failed &&
+        m.state != MemberState::unregistered && now - *m.last_heartbeat > limit) {
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - *m.last_heartbeat);
+      set_state(m, MemberState::failed, now,
+                fmt::format("no heartbeat for {} ms ({} missed)", ms.count(), settings_.miss_count),
+                fx);
+      failed.push_back(m.name);
+    }
+    if (m.requested && m.pending_command && m.agent && m.state != MemberState::failed &&
+        now - m.command_sent >= settings_.command_retry)
+      send_command(m, now, fx);
+  }
+  if (!failed.empty()) recompute(fx, fmt::format("{} failed", fmt::join(failed, ", ")));
+  return fx;
+}
+
+void GroupCore::send_command(Member& m, TimePoint now, Effects& fx) {
+  if (!m.pending_command) m.pending_command = next_command_++;
+  control::Command c;
+  c.command_id = *m.pending_command;
+  c.kind = m.requested->state == Admin::down ? control::CommandKind::admin_down
+                                              : control::CommandKind::admin_up;
+  c.persistent = m.requested->persistent;
+  c.who = m.requested->who.substr(0, control::kMaxWhoBytes);
+  c.reason = m.requested->reason.substr(0, control::kMaxTextBytes);
+  fx.sends.push_back({m.id, std::move(c)});
+  m.command_sent = now;
+}
+
+Result<std::pair<AdminOutcome, Effects>> GroupCore::admin(TimePoint now, const AdminRequest& req) {
+  Member* m = find_mut(req.name);
+  if (m == nullptr) {
+    std::vector<std::string> names;
+    for (const auto& x : members_) names.push_back(x.name);
+    return err("member \"{}\" is not in the group (members: {})", req.name, fmt::join(names, ", "));
+  }
+  if (m->spare) return err("member \"{}\" is a spare; it carries no traffic to take down", req.name);
+  Effects fx;
+  const AdminRecord& cur = m->effective_admin();
+  bool changed = cur.state != req.state || cur.persistent != req.persistent;
+  std::uint64_t before = table_.generation();
+  if (changed) {
+    m->requested = AdminRecord{req.state, req.persistent, req.who, req.reason, now};
+    m->pending_command.reset();
+    if (m->agent) send_command(*m, now, fx);
+    if (m->state == MemberState::active && req.state == Admin::down)
+      set_state(*m, MemberState::down, now, "administratively down by " + req.who, fx);
+    else if (m->state == MemberState::down && req.state == Admin::up)
+      set_state(*m, MemberState::active, now, "administratively up by " + req.who, fx);
+    recompute(fx, fmt::format("{} admin {} by {}", m->name, req.state == Admin::down ? "down" : "up",
+                              req.who));
+  }
+  fx.audit.push_back(fmt::format(
+      "who={} caller=\"{}\" action=member-{} member={} persistent={} reason=\"{}\" changed={} "
+      "state={} generation={}->{}",
+      req.who.empty() ? "unknown" : req.who, req.caller, req.state == Admin::down ? "down" : "up",
+      m->name, req.persistent, req.reason, changed, member_state_name(m->state), before,
+      table_.generation()));
+  return std::pair{AdminOutcome{changed, m->state, table_.generation()}, std::move(fx)};
+}
+
+Effects GroupCore::set_role(TimePoint now, Role role) {
+  Effects fx;
+  if (role_ == role) return fx;
+  fx.log.push_back(fmt::format("role {} -> {} at table generation {}", role_name(role_),
+                               role_name(role), table_.generation()));
+  role_ = role;
+  (void)now;
+  recompute(fx, "took over as active");
+  return fx;
+}
+
+Effects GroupCore::adopt_peer_table(TimePoint now, const dist::Table& table) {
+  Effects fx;
+  (void)now;
+  if (role_ == Role::active) return fx;  // two actives: VRRP settles it; keep our own
+  if (table.generation() == table_.generation() && table.same_buckets(table_)) return fx;
+  if (table.base_members() != base_) {
+    fx.log.push_back(fmt::format("peer table generation {} ignored: its members and weights "
+                                 "differ from our configuration", table.generation()));
+    return fx;
+  }
+  removed_ = table.failed();
+  table_ = table;
+  fx.log.push_back(fmt::format("table generation {} adopted from the active peer",
+                               table.generation()));
+  fx.table = table_;
+  return fx;
+}
+
+Effects GroupCore::set_peer_present(TimePoint now, bool present) {
+  Effects fx;
+  (void)now;
+  if (peer_present_ == present) return fx;
+  peer_present_ = present;
+  fx.log.push_back(present ? "peer orchestrator present: following its tables while standby"
+                           : "peer orchestrator gone: computing our own tables");
+  if (!present) recompute(fx, "no peer to follow");
+  return fx;
+}
+
+}  // namespace baton::orchestrator

@@ -1,0 +1,138 @@
+// GroupCore: the one owner of the group's state in batond (DESIGN §6, §8). A pure state
+// machine: agent messages (already authenticated), operator requests, the peer's table and the
+// current time go in; effects come out (install this table, set these member ports, send these
+// messages, write these audit lines). No sockets, no clock, no BPF in here; shell.cpp does I/O.
+//
+// The table is a pure function of (base members, removed members in order of removal):
+// base = the configured members with their weights; a member leaves service (failed, admin
+// down, never registered) by a failure patch appended to the removed list, and comes back by
+// leaving it. Each change is a new generation. The active orchestrator computes; the standby
+// adopts the active's tables (pushed over the peer channel) and computes its own only while it
+// has no peer, so that on takeover it continues from the active's last generation.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "config/orchestrator.hpp"
+#include "control/header.hpp"
+#include "control/messages.hpp"
+#include "core/clock.hpp"
+#include "core/result.hpp"
+#include "dist/table.hpp"
+#include "orchestrator/member.hpp"
+
+namespace baton::orchestrator {
+
+enum class Role : std::uint8_t { standby, active };
+std::string_view role_name(Role r);
+
+struct GroupSettings {
+  std::vector<config::MemberConfig> members;
+  std::vector<config::MemberConfig> spares;
+  std::uint32_t buckets = dist::kDefaultBuckets;
+  std::uint32_t orchestrator_id = 1;
+  Duration heartbeat_interval = std::chrono::milliseconds(10);
+  std::uint32_t miss_count = 3;
+  // How often an unconfirmed operator command is sent again to its agent.
+  Duration command_retry = std::chrono::milliseconds(100);
+};
+
+// Where an effect is going: a member's agent (its session is in the registry).
+struct SendToMember {
+  dist::MemberId member = 0;
+  control::Body body;
+};
+
+// Set (mac) or clear (nullopt) how `member` is reached on side 0 (ext) or 1 (int).
+struct PortUpdate {
+  dist::MemberId member = 0;
+  int side = 0;
+  std::optional<Mac> mac;
+};
+
+struct Effects {
+  std::optional<dist::Table> table;  // a new generation to install in the data path
+  std::vector<PortUpdate> ports;
+  std::vector<SendToMember> sends;
+  std::vector<std::string> audit;  // operator actions: who, why, what changed
+  std::vector<std::string> log;    // decisions with their inputs (info level)
+  void merge(Effects&& o);
+};
+
+struct AdminRequest {
+  std::string name;
+  control::Admin state = control::Admin::down;
+  bool persistent = false;
+  std::string who;     // login name the client sent
+  std::string reason;
+  std::string caller;  // "uid 0 pid 1234", from the socket
+};
+
+struct AdminOutcome {
+  bool changed = false;
+  MemberState state = MemberState::unregistered;
+  std::uint64_t generation = 0;
+};
+
+class GroupCore {
+ public:
+  static Result<GroupCore> create(GroupSettings settings, TimePoint now);
+
+  // --- agent messages (authenticated by the shell) ---
+  Effects on_register(TimePoint now, const control::Header& h, const control::Register& r,
+                      std::string from);
+  Effects on_heartbeat(TimePoint now, const control::Header& h, const control::Heartbeat& hb);
+  Effects on_command_result(TimePoint now, const control::Header& h,
+                            const control::CommandResult& r);
+  Effects on_table_ack(TimePoint now, const control::Header& h, const control::TableAck& a);
+
+  // --- time: heartbeat misses, command retries ---
+  Effects tick(TimePoint now);
+
+  // --- operator ---
+  Result<std::pair<AdminOutcome, Effects>> admin(TimePoint now, const AdminRequest& req);
+
+  // --- high availability ---
+  Effects set_role(TimePoint now, Role role);
+  // The active's table, as its peer channel pushed it (standby side).
+  Effects adopt_peer_table(TimePoint now, const dist::Table& table);
+  // Whether a peer is there to follow (the standby computes its own tables while it is not).
+  Effects set_peer_present(TimePoint now, bool present);
+
+  // --- queries ---
+  const std::vector<Member>& members() const { return members_; }
+  const Member* find(std::string_view name) const;
+  const Member* find_id(dist::MemberId id) const;
+  const Member* find_node(std::uint32_t node_id) const;
+  const dist::Table& table() const { return table_; }
+  const std::vector<dist::MemberId>& removed() const { return removed_; }
+  Role role() const { return role_; }
+  bool following_peer() const { return role_ == Role::standby && peer_present_; }
+  std::uint32_t unknown_registrations() const { return unknown_registrations_; }
+
+ private:
+  GroupCore(GroupSettings s, std::vector<dist::MemberSpec> base, dist::Table empty);
+  Member* find_mut(std::string_view name);
+  Member* find_node_mut(std::uint32_t node_id);
+  void set_state(Member& m, MemberState s, TimePoint now, std::string reason, Effects& fx);
+  // Brings the removed list in line with the members' states; a new generation if it moved.
+  void recompute(Effects& fx, std::string_view why);
+  bool in_service(const Member& m) const;
+  void send_command(Member& m, TimePoint now, Effects& fx);
+
+  GroupSettings settings_;
+  std::vector<dist::MemberSpec> base_;
+  std::vector<Member> members_;  // members then spares, in configuration order
+  std::vector<dist::MemberId> removed_;
+  dist::Table table_;
+  Role role_ = Role::standby;
+  bool peer_present_ = false;
+  std::uint32_t next_command_ = 1;
+  std::uint32_t unknown_registrations_ = 0;
+};
+
+}  // namespace baton::orchestrator
