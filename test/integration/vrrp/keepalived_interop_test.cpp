@@ -68,7 +68,7 @@ void priority_zero_hands_over(bool keepalived_vmac) {
   ASSERT_TRUE(v.lab().signal(baton->pid, SIGUSR1));  // planned switchover: priority 0
   EXPECT_TRUE(eventually([&] { return v.holds_vip(kB); }, 1s)) << v.logs();
   EXPECT_TRUE(eventually([&] { return v.state(*baton) == "backup" && !v.holds_vip(kA); }, 1s))
-      << v.logs();
+      << v.status(*baton).dump() << v.logs();
 }
 
 // keepalived without use_vmac: its adverts come from its interface's own MAC.

@@ -121,5 +121,20 @@ TEST(VrrpServiceGroup, ShutdownHandsOverAndRemovesTheMacvlans) {
   EXPECT_TRUE(sa["stopped"].get<bool>()) << sa.dump();
 }
 
+TEST(VrrpServiceGroup, DestroyingWithoutShutdownReleasesAtOnce) {
+  START_PAIR(v, a, b, 150, 100);
+  // The process lives on, without its Service: it must not keep addresses it no longer
+  // advertises. Its priority 0 lets b take over at its skew time.
+  ASSERT_TRUE(v.lab().signal(a->pid, SIGINT));
+  ASSERT_TRUE(eventually([&] { return v.state(*a) == "destroyed"; }, 1s)) << v.logs();
+  EXPECT_TRUE(holds_none(v, kA));
+  auto links = v.lab().run("a", "ip -o link show");
+  EXPECT_EQ(links.output.find("vrrp."), std::string::npos) << links.output;
+  EXPECT_TRUE(eventually([&] { return both(v, *b, "master") && holds_both(v, kB); }, 1s))
+      << v.logs();
+  EXPECT_NE(read_text(a->log).find("destroyed without shutdown()"), std::string::npos)
+      << read_text(a->log);
+}
+
 }  // namespace
 }  // namespace baton::testing

@@ -6,7 +6,9 @@
 //       --segment name=ext,if=eth0,vrid=51,priority=150,vip=10.0.0.100/24
 //       --segment name=int,if=eth1,vrid=52,priority=150,vip=10.1.0.100/24
 //
-// Signals: SIGUSR1 resign(), SIGUSR2 unresign(), SIGTERM shutdown() then exit 0.
+// Signals: SIGUSR1 resign(), SIGUSR2 unresign(), SIGTERM shutdown() then exit 0; SIGINT
+// destroys the Service without shutdown() and keeps the process running (the destructor's
+// documented release), until SIGTERM.
 // The status file holds the Service's status plus what the callbacks saw: every callback
 // in order ("before-master", "state <old>-><new>: <reason>") with whether any of the
 // group's virtual addresses was present in the namespace at that moment (getifaddrs).
@@ -130,7 +132,7 @@ int main(int argc, char** argv) {
     spdlog::error("cannot start: {}", svc.error().message);
     return 1;
   }
-  Service& service = **svc;
+  std::unique_ptr<Service> service = std::move(*svc);
 
   sigset_t set;
   sigemptyset(&set);
@@ -141,14 +143,20 @@ int main(int argc, char** argv) {
   (void)loop->watch(sigfd, [&] {
     signalfd_siginfo si{};
     while (::read(sigfd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
-      if (si.ssi_signo == SIGUSR1) service.resign();
-      else if (si.ssi_signo == SIGUSR2) service.unresign();
-      else service.shutdown([&] { loop->stop(); });
+      if (!service) {
+        if (si.ssi_signo == SIGTERM) loop->stop();
+        continue;
+      }
+      if (si.ssi_signo == SIGUSR1) service->resign();
+      else if (si.ssi_signo == SIGUSR2) service->unresign();
+      else if (si.ssi_signo == SIGINT) service.reset();
+      else service->shutdown([&] { loop->stop(); });
     }
   });
 
   auto write = [&] {
-    nlohmann::json j = service_status_json(service.status());
+    nlohmann::json j = service ? service_status_json(service->status())
+                               : nlohmann::json{{"state", "destroyed"}};
     j["pid"] = ::getpid();
     j["events"] = events;
     if (auto s = write_status_file(status_file, j); !s) spdlog::warn("{}", s.error().message);
@@ -157,11 +165,11 @@ int main(int argc, char** argv) {
     write();
     loop->clock().arm(loop->clock().now() + std::chrono::milliseconds(20), tick);
   };
-  service.start();
+  service->start();
   tick();
   Status s = loop->run();
   write();
-  svc->reset();
+  service.reset();
   loop->unwatch(sigfd);
   ::close(sigfd);
   return s ? 0 : 1;
