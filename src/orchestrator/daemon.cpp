@@ -17,6 +17,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "api/metrics.hpp"
 #include "auth/epoch.hpp"
 #include "auth/key_file.hpp"
 #include "core/log.hpp"
@@ -139,6 +140,7 @@ DaemonImpl::DaemonImpl(DaemonOptions o, config::OrchestratorConfig c, auth::Key 
 }
 
 DaemonImpl::~DaemonImpl() {
+  metrics_.reset();
   api_.reset();
   control_.reset();
   peer_channel_.reset();
@@ -177,6 +179,7 @@ Status DaemonImpl::init() {
                                    });
   if (!srv) return err("api: {}", srv.error().message);
   api_ = std::move(*srv);
+  if (auto s = open_metrics(); !s) return s;
   spdlog::info("api on {}; agents on udp {}{}", cfg_.api.socket, cfg_.control.to_string(),
                cfg_.peer ? fmt::format("; peer at {}", peer_->address.text) : "; no peer (alone)");
   return {};
@@ -293,6 +296,10 @@ void DaemonImpl::tick() {
   TimePoint now = loop_.clock().now();
   apply(core_.tick(now));
   peer_tick(now);
+  if (now - metrics_refreshed_ >= std::chrono::milliseconds(250)) {
+    metrics_refreshed_ = now;
+    refresh_metrics();
+  }
 }
 
 Status DaemonImpl::run() {

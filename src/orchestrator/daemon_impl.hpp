@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,6 +19,10 @@
 #include "orchestrator/group.hpp"
 #include "vrrp/io/loop.hpp"
 #include "vrrp/io/service.hpp"
+
+namespace baton::api {
+class MetricsServer;
+}
 
 namespace baton::orchestrator {
 
@@ -62,7 +67,10 @@ class DaemonImpl final : public Daemon {
   void apply(Effects&& fx);
   void on_control(const control::Received& r, const Peer& from);
   void write_audit(const std::string& line);
-  // peer.cpp
+  // metrics.cpp
+  Status open_metrics();
+  void refresh_metrics();
+  // ha.cpp
   void peer_tick(TimePoint now);
   void on_peer(const control::Received& r, const Peer& from);
   void push_table_to_peer(TimePoint now);
@@ -87,6 +95,10 @@ class DaemonImpl final : public Daemon {
   std::unique_ptr<Channel> peer_channel_;
   std::optional<PeerSession> peer_;
   std::unique_ptr<api::JsonServer> api_;
+  std::unique_ptr<api::MetricsServer> metrics_;
+  std::mutex metrics_mu_;
+  std::string metrics_text_;
+  TimePoint metrics_refreshed_{};
   std::map<dist::MemberId, Peer> agent_addr_;
   std::map<std::uint32_t, TimePoint> resync_sent_;
   int signal_fd_ = -1;
