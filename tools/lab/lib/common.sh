@@ -77,7 +77,7 @@ need_bins() {
 
 need_tools() {
   local t
-  for t in ip nft ethtool jq python3 sysctl; do
+  for t in ip nft ethtool jq python3 sysctl nsenter setsid; do
     command -v "$t" >/dev/null || die "tool '$t' is required (not in PATH)"
   done
   [[ $(id -u) == 0 ]] || die "must run as root (network namespaces)"
@@ -96,6 +96,21 @@ start_in() {
   echo $! >"$LAB_RUN/pids/$name.pid"
   disown $!  # no "Killed" job notices when the drill kills it
   vlog "started $name (pid $!) in $node: $*"
+}
+
+# start_in_netns NODE NAME CMD...: as start_in, but entering only the network namespace
+# (nsenter --net), not the private mount namespace `ip netns exec` makes. batond needs this:
+# `ip netns exec` mounts a fresh /sys for the namespace, which hides the host's BPF
+# filesystem at /sys/fs/bpf, so batond's pins would land in a private bpffs that dies with
+# it, and a restarted batond could not take over the live table. /proc/sys/net still
+# follows the network namespace; /sys/class/net does not (batond does not read it).
+start_in_netns() {
+  local node=$1 name=$2; shift 2
+  mkdir -p "$LAB_RUN/logs" "$LAB_RUN/pids"
+  setsid nsenter --net="/run/netns/${LAB_P}$node" -- "$@" >>"$LAB_RUN/logs/$name.log" 2>&1 </dev/null &
+  echo $! >"$LAB_RUN/pids/$name.pid"
+  disown $!
+  vlog "started $name (pid $!) in $node's network namespace: $*"
 }
 
 pid_of() { local f=$LAB_RUN/pids/$1.pid; [[ -f $f ]] && cat "$f"; }

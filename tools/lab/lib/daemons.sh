@@ -6,7 +6,7 @@ LAB_DAEMON_BINS=(batond baton-agent batonctl clusterXL_admin)
 start_batond() {
   local o=$1
   rm -f "$LAB_RUN/$o/batond.sock"
-  start_in "$o" "batond-$o" "$(bin batond)" --config "$LAB_RUN/$o/batond.yaml"
+  start_in_netns "$o" "batond-$o" "$(bin batond)" --config "$LAB_RUN/$o/batond.yaml"
 }
 
 start_agent() {
