@@ -79,7 +79,16 @@ void AgentCore::send_register(std::size_t i, TimePoint now, Effects& out) {
   out.push_back(register_message(i));
   ++o.view.registers_sent;
   o.next_register = now + o.backoff;
+  Duration before = o.backoff;
   o.backoff = std::min(o.backoff * 2, cfg_.register_retry_max);
+  if (!o.view.registered && before < o.backoff && o.backoff == cfg_.register_retry_max)
+    out.push_back(LogLine{spdlog::level::warn,
+                          fmt::format("orchestrator {}: no REGISTER_ACK after {} REGISTERs; still "
+                                      "trying, every {} ms",
+                                      i, o.view.registers_sent,
+                                      std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          cfg_.register_retry_max)
+                                          .count())});
 }
 
 void AgentCore::want_register(std::size_t i, TimePoint now, const char* why, Effects& out) {

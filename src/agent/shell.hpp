@@ -44,6 +44,7 @@ class Shell {
   void stop();    // any thread
   void reload();  // SIGHUP: re-read the config; a bad file keeps the running one
   vrrp::io::Loop& loop() { return *loop_; }
+  const config::AgentConfig& config() const { return config_->current(); }
 
   // The local API (public for tests of the handler's contract).
   Result<nlohmann::json> handle(const nlohmann::json& request, const api::Caller& caller);

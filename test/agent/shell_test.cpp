@@ -15,6 +15,8 @@
 #include <fstream>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
 #include "control/codec.hpp"
 
 namespace baton::agent {
@@ -233,6 +235,31 @@ TEST_F(AgentShellTest, BadConfigRefusesToStartNamingTheLine) {
   auto s = Shell::open(options());
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().message.find("agent.yaml:2:"), std::string::npos) << s.error().message;
+}
+
+TEST_F(AgentShellTest, ReloadKeepsTheRunningConfigOnABadFileAndTakesAGoodOne) {
+  auto s = Shell::open(options());
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  put("agent.yaml", "member: [\n");
+  (*s)->reload();
+  EXPECT_EQ((*s)->config().member, "gw1");
+  EXPECT_EQ((*s)->config().log_level, spdlog::level::info);
+  std::string text = fmt::format("member: gw1\norchestrators:\n  - address: 127.0.0.1\n    port: {}\n"
+                                 "interfaces:\n  ext: eth1\n  int: eth2\nkey_file: {}\n"
+                                 "state_dir: {}\nsocket: {}\nlog_level: debug\n",
+                                 orch.port, (dir / "key").string(), (dir / "state").string(), sock());
+  put("agent.yaml", text);
+  (*s)->reload();
+  EXPECT_EQ((*s)->config().log_level, spdlog::level::debug);
+  EXPECT_EQ(spdlog::get_level(), spdlog::level::debug);
+  spdlog::set_level(spdlog::level::info);
+}
+
+TEST_F(AgentShellTest, CorruptAdminFileStartsUp) {
+  put("state/admin.json", "{\"version\":1,\"state\":\"do");
+  start();
+  auto reg = registered();
+  EXPECT_EQ(std::get<control::Register>(reg.body).admin.state, control::Admin::up);
 }
 
 TEST_F(AgentShellTest, MissingInterfaceRefusesToStart) {
