@@ -121,6 +121,40 @@ TEST(VrrpServiceGroup, ShutdownHandsOverAndRemovesTheMacvlans) {
   EXPECT_TRUE(sa["stopped"].get<bool>()) << sa.dump();
 }
 
+// resign() called from inside on_before_master runs after that takeover's effects were
+// carried out (deferred), not before them: the addresses are added and the state callback
+// says master first, then the resignation follows. (Called inline, it would send priority 0
+// and step down before the addresses were added, which the takeover would then add anyway.)
+TEST(VrrpServiceGroup, ResignFromInsideACallbackIsDeferred) {
+  VRRP_LAB_OR_SKIP(v);
+  ASSERT_TRUE(v.add_second_segment());
+  auto a = v.start_service_node(kA, 150, {"--resign-in-before-master"});
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(eventually([&] {
+    json ev = v.status(*a)["events"];
+    for (const auto& e : ev)
+      if (e["event"] == "state" && e["from"] == "master" && e["to"] == "backup") return true;
+    return false;
+  }, 5s)) << v.status(*a).dump() << v.logs();
+  json sa = v.status(*a);
+  json ev = sa["events"];
+  // initialize->backup, before-master (no address yet), backup->master (addresses present),
+  // master->backup: the planned resignation.
+  ASSERT_GE(ev.size(), 4u) << ev.dump();
+  EXPECT_EQ(ev[1]["event"], "before-master") << ev.dump();
+  EXPECT_FALSE(ev[1]["vip_present"].get<bool>()) << ev.dump();
+  EXPECT_EQ(ev[2]["to"], "master") << ev.dump();
+  EXPECT_TRUE(ev[2]["vip_present"].get<bool>()) << ev.dump();
+  EXPECT_EQ(ev[3]["to"], "backup") << ev.dump();
+  EXPECT_NE(ev[3]["reason"].get<std::string>().find("planned resignation"), std::string::npos)
+      << ev.dump();
+  EXPECT_TRUE(sa["instances"][0]["resigned"].get<bool>()) << sa.dump();
+  EXPECT_TRUE(sa["instances"][1]["resigned"].get<bool>()) << sa.dump();
+  // Nobody else is there: after master-down the resigned group takes the addresses back.
+  EXPECT_TRUE(eventually([&] { return both(v, *a, "master") && holds_both(v, kA); }, 2s))
+      << v.status(*a).dump();
+}
+
 TEST(VrrpServiceGroup, DestroyingWithoutShutdownReleasesAtOnce) {
   START_PAIR(v, a, b, 150, 100);
   // The process lives on, without its Service: it must not keep addresses it no longer

@@ -14,10 +14,14 @@
 // group's virtual addresses was present in the namespace at that moment (getifaddrs).
 #pragma GCC diagnostic ignored "-Wnull-dereference"  // CLI11, as in vrrpd_main.cpp
 #include <ifaddrs.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <signal.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <sstream>
 
@@ -89,6 +93,11 @@ int main(int argc, char** argv) {
   app.add_option("--advert-interval", interval, "Advertisement interval of every instance");
   app.add_option("--status-file", status_file, "JSON status, rewritten every 20 ms")->required();
   app.add_option("--log-level", log_level, "Log level");
+  bool resign_in_callback = false, realtime = false;
+  app.add_flag("--resign-in-before-master", resign_in_callback,
+               "Call resign() from inside on_before_master, once (exercises a call made from a "
+               "callback: it must run after that takeover's effects)");
+  app.add_flag("--realtime", realtime, "SCHED_FIFO and mlockall, as baton-vrrpd --realtime");
   CLI11_PARSE(app, argc, argv);
 
   auto cs = parse_interval_cs(interval);
@@ -109,15 +118,28 @@ int main(int argc, char** argv) {
     opts.instances.push_back(std::move(*o));
   }
   if (auto s = log::setup("vrrp-service-node", log_level); !s) return 2;
+  if (realtime) {
+    sched_param sp{};
+    sp.sched_priority = 50;
+    if (::sched_setscheduler(0, SCHED_FIFO, &sp) != 0 || ::mlockall(MCL_CURRENT | MCL_FUTURE) != 0) {
+      spdlog::error("--realtime: {}", std::strerror(errno));
+      return 1;
+    }
+  }
   auto loop = Loop::create();
   if (!loop) return 1;
 
   nlohmann::json events = nlohmann::json::array();
+  std::unique_ptr<Service> service;
   ServiceCallbacks cb;
   cb.on_before_master = [&] {
     bool present = any_present(vips);
     spdlog::info("callback: before-master (virtual address present: {})", present);
     events.push_back({{"event", "before-master"}, {"vip_present", present}});
+    if (resign_in_callback) {
+      resign_in_callback = false;
+      service->resign();
+    }
   };
   cb.on_state = [&](GroupState old, GroupState now, const std::string& reason) {
     bool present = any_present(vips);
@@ -132,7 +154,7 @@ int main(int argc, char** argv) {
     spdlog::error("cannot start: {}", svc.error().message);
     return 1;
   }
-  std::unique_ptr<Service> service = std::move(*svc);
+  service = std::move(*svc);
 
   sigset_t set;
   sigemptyset(&set);

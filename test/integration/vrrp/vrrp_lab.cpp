@@ -70,16 +70,18 @@ Status VrrpLab::add_second_segment() {
   return {};
 }
 
-Result<Daemon> VrrpLab::start_service_node(const Router& r, int priority) {
+Result<Daemon> VrrpLab::start_service_node(const Router& r, int priority,
+                                           std::vector<std::string> extra) {
   Daemon d;
   d.log = lab_.dir() + "/node-" + r.ns + ".log";
   d.status = lab_.dir() + "/node-" + r.ns + ".json";
   std::string prio = std::to_string(priority);
   std::vector<std::string> argv = {
-      BATON_SERVICE_NODE_PATH, "--group", "g" + r.ns, "--advert-interval", "10ms",
+      BATON_SERVICE_NODE_PATH, "--group", "g" + r.ns, "--advert-interval", "10ms", "--realtime",
       "--status-file", d.status,
       "--segment", "name=ext,if=eth0,vrid=51,priority=" + prio + ",vip=" + kVip + "/24",
       "--segment", "name=int,if=eth1,vrid=52,priority=" + prio + ",vip=" + kVip2 + "/24"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
   auto pid = lab_.spawn(r.ns, argv, d.log);
   if (!pid) return pid.error();
   d.pid = *pid;

@@ -57,7 +57,8 @@ class VrrpLab {
   // vrrp-service-node on router r: a Service with two instances in one sync group, "ext"
   // (eth0, VRID 51, kVip) and "int" (eth1, VRID 52, kVip2), both at `priority`, 10 ms adverts.
   // Its status file is {"group", "state", "instances": [...], "events": [...]}.
-  Result<Daemon> start_service_node(const Router& r, int priority);
+  Result<Daemon> start_service_node(const Router& r, int priority,
+                                    std::vector<std::string> extra = {});
   // keepalived on router r with VRRP `version` (2 or 3) and an advert interval in seconds.
   Result<Daemon> start_keepalived(const Router& r, int priority, int version, double interval,
                                   bool use_vmac);
