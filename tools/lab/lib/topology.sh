@@ -155,6 +155,17 @@ topology_up() {
     ip -n "$(ns "$n")" route add 203.0.113.0/24 via 10.2.0.1
     gw_nft "$n"
   done
+
+  # Veths hand a sender's packets over with the TCP/UDP checksum only partly computed
+  # (checksum offload). An XDP redirect turns the packet into a plain frame and that state is
+  # lost, so the member's conntrack would see a wrong checksum and call the flow invalid.
+  # Real NICs put full checksums on the wire; make the lab's senders do the same.
+  local node
+  for node in client router server oa ob "${LAB_GWS[@]}"; do
+    for ifn in $(ip -n "$(ns "$node")" -o link show type veth | awk -F'[ :@]+' '{print $2}'); do
+      ip netns exec "$(ns "$node")" ethtool -K "$ifn" tx off >/dev/null 2>&1 || true
+    done
+  done
 }
 
 # Removes a run's processes and namespaces. Needs LAB_P; LAB_RUN may be empty. Never fails.
