@@ -64,8 +64,12 @@ int main(int argc, char** argv) {
                         {"reason", reason}};
   auto res = baton::api::call(socket, req, std::chrono::milliseconds(3000));
   if (!res) {
-    std::cerr << "clusterXL_admin: baton-agent did not make the change: " << res.error().message
-              << "\n(is baton-agent running, and are you root?)" << std::endl;
+    const std::string& why = res.error().message;
+    std::cerr << "clusterXL_admin: " << why << std::endl;
+    // Transport errors name the socket; an answer from the agent does not.
+    if (why.find(socket) != std::string::npos)
+      std::cerr << "clusterXL_admin: baton-agent is not reachable at " << socket
+                << " (is it running, and are you root?); nothing changed" << std::endl;
     return 1;
   }
   const auto& r = *res;

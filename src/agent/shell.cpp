@@ -169,7 +169,8 @@ void Shell::rearm() {
 }
 
 void Shell::on_readable(std::size_t i) {
-  std::vector<std::uint8_t> buf(control::kMaxMessageBytes + 1);
+  std::vector<std::uint8_t>& buf = rx_buf_;
+  buf.resize(control::kMaxMessageBytes + 1);
   for (;;) {
     ssize_t n = ::recv(socks_[i], buf.data(), buf.size(), 0);
     if (n < 0) {

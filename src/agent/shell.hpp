@@ -71,6 +71,7 @@ class Shell {
   std::string state_dir_;  // as at start: a reload changes it only at the next restart
   std::vector<int> socks_;
   std::vector<std::string> peers_;  // "address:port" per orchestrator
+  std::vector<std::uint8_t> rx_buf_;
   int stop_fd_ = -1;                // eventfd: stop() from any thread
   TimerId timer_ = 0;
   TimerId load_timer_ = 0;
