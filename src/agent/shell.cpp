@@ -134,12 +134,23 @@ void Shell::stop() {
 }
 
 void Shell::apply(const Effects& effects, std::string* persist_error) {
+  std::string failed;  // a Persist of this batch that failed
   for (const Effect& e : effects) {
     if (const auto* send = std::get_if<Send>(&e)) {
-      auto bytes = sender_->seal(send->recipient_id, send->recipient_epoch, send->body);
+      control::Body body = send->body;
+      // The core answers a persistent admin COMMAND after asking for the Persist: if that
+      // failed, the orchestrator must not be told the change is done.
+      if (auto* res = std::get_if<control::CommandResult>(&body); res && !failed.empty()) {
+        res->status = control::CommandStatus::failed;
+        res->detail = fmt::format("{}; but it could not be persisted and will not survive a "
+                                  "restart: {}",
+                                  res->detail, failed)
+                          .substr(0, control::kMaxTextBytes);
+      }
+      auto bytes = sender_->seal(send->recipient_id, send->recipient_epoch, body);
       if (!bytes) {
         spdlog::error("cannot encode a {} message: {}",
-                      control::message_type_name(control::type_of(send->body)), bytes.error().message);
+                      control::message_type_name(control::type_of(body)), bytes.error().message);
         continue;
       }
       if (::send(socks_[send->orchestrator], bytes->data(), bytes->size(), 0) < 0) {
@@ -152,7 +163,8 @@ void Shell::apply(const Effects& effects, std::string* persist_error) {
                              : clear_admin_state(state_dir_);
       if (!st) {
         spdlog::error("admin state not persisted: {}", st.error().message);
-        if (persist_error) *persist_error = st.error().message;
+        failed = st.error().message;
+        if (persist_error) *persist_error = failed;
       }
     } else if (const auto* line = std::get_if<LogLine>(&e)) {
       spdlog::log(line->level, "{}", line->text);

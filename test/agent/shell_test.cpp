@@ -255,6 +255,24 @@ TEST_F(AgentShellTest, ReloadKeepsTheRunningConfigOnABadFileAndTakesAGoodOne) {
   spdlog::set_level(spdlog::level::info);
 }
 
+TEST_F(AgentShellTest, PersistFailureIsReportedToTheOrchestratorAndTheTool) {
+  start();
+  auto reg = registered();
+  fs::create_directories(dir / "state" / "admin.json.tmp");  // the write cannot happen
+  orch.send(reg.header, control::Command{7, control::CommandKind::admin_down, true, "ops", ""});
+  auto res = orch.next_of<control::CommandResult>();
+  ASSERT_TRUE(res.has_value());
+  const auto& r = std::get<control::CommandResult>(res->body);
+  EXPECT_EQ(r.status, control::CommandStatus::failed);
+  EXPECT_NE(r.detail.find("could not be persisted"), std::string::npos) << r.detail;
+  auto [rc, out] = admin("up -p");  // nothing stored to remove: no write, fine
+  EXPECT_EQ(rc, 0) << out;
+  auto [rc2, out2] = admin("down -p");
+  EXPECT_EQ(rc2, 1) << out2;
+  EXPECT_NE(out2.find("could not be persisted"), std::string::npos) << out2;
+  EXPECT_EQ(out2.find("not reachable"), std::string::npos) << out2;
+}
+
 TEST_F(AgentShellTest, CorruptAdminFileStartsUp) {
   put("state/admin.json", "{\"version\":1,\"state\":\"do");
   start();
