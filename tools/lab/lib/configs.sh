@@ -87,7 +87,9 @@ segments:
 vrrp:
   version: 3
   advert_interval_ms: 10
-  preempt: true
+  # No preemption: an orchestrator that returns (restart, host back) stays standby, so its
+  # return costs the traffic nothing; the first election still goes to the higher priority.
+  preempt: false
   sync_group: $(lab_group)
 
 peer:
