@@ -335,7 +335,19 @@ void DaemonImpl::apply(Effects&& fx) {
     if (auto s = control_->send(addr->second, m->agent->node_id, m->agent->epoch, send.body); !s)
       spdlog::debug("{}", s.error().message);
   }
-  if (fx.table && core_.role() == Role::active) push_table_to_peer(loop_.clock().now());
+  if (fx.table && core_.role() == Role::active) {
+    push_table_to_peer(loop_.clock().now());
+    for (const auto& m : core_.members()) push_table_to_agent(m);
+  }
+}
+
+void DaemonImpl::push_table_to_agent(const Member& m) {
+  auto addr = agent_addr_.find(m.id);
+  if (!m.agent || addr == agent_addr_.end() || core_.table().generation() == 0) return;
+  if (auto s = control_->send(addr->second, m.agent->node_id, m.agent->epoch,
+                              control::TablePush{core_.table()});
+      !s)
+    spdlog::debug("{}", s.error().message);
 }
 
 void DaemonImpl::on_control(const control::Received& r, const Peer& from) {
@@ -359,6 +371,11 @@ void DaemonImpl::on_control(const control::Received& r, const Peer& from) {
   if (const auto* reg = std::get_if<control::Register>(&msg.body)) {
     if (const Member* m = core_.find(reg->name)) agent_addr_[m->id] = from;
     fx = core_.on_register(now, msg.header, *reg, from.text);
+    apply(std::move(fx));
+    fx = {};
+    if (const Member* m = core_.find(reg->name); m && core_.role() == Role::active && m->agent &&
+                                                 m->agent->node_id == msg.header.sender_id)
+      push_table_to_agent(*m);
   } else if (const auto* hb = std::get_if<control::Heartbeat>(&msg.body)) {
     if (const Member* m = core_.find_node(msg.header.sender_id)) agent_addr_[m->id] = from;
     fx = core_.on_heartbeat(now, msg.header, *hb);
