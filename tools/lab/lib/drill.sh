@@ -11,8 +11,18 @@ declare -A DRILL_NOTE=()    # window name -> what happened around it
 declare -A DRILL_BEFORE=()  # window name -> active orchestrator before (orchestrator events)
 declare -A DRILL_AFTER=()   # window name -> active orchestrator after
 
+# Each member's nftables "dropped" counter, taken when each window opens and when the probe
+# stops: the table shows the difference per window.
+DRILL_SNAPS=()
+snap_drops() {
+  local g v=()
+  for g in "${LAB_GWS[@]}"; do v+=("$(counter "$g" dropped 2>/dev/null || echo 0)"); done
+  DRILL_SNAPS+=("${v[*]}")
+}
+
 mark() {
   log "event: $1"
+  snap_drops
   probe_mark "$1"
 }
 
@@ -50,6 +60,7 @@ drill_abort() {
     status_summary
     daemon_logs
   } >&2
+  snap_drops
   if alive probe-client && probe_stop; then
     drill_table >&2 || true
     drill_write_json "$1" || true
@@ -146,15 +157,27 @@ ev_member_kill() {
 
 # The table: one row per probe window, exactly as the probe reported it.
 drill_table() {
-  local rep=$LAB_RUN/probe/report.json name gap lost broken stall
-  printf '\n%-40s %8s %9s %12s %13s  %s\n' EVENT "GAP ms" "LOST pkts" "BROKEN conns" "MAX STALL ms" NOTE
+  local rep=$LAB_RUN/probe/report.json name gap lost broken stall i=0
+  printf '\n%-40s %8s %9s %12s %13s  %-19s  %s\n' EVENT "GAP ms" "LOST pkts" "BROKEN conns" \
+    "MAX STALL ms" "DROPS gw1..gw5" NOTE
   while IFS=$'\t' read -r name gap lost broken stall; do
-    printf '%-40s %8.1f %9s %12s %13.1f  %s\n' "$name" "$gap" "$lost" "$broken" "$stall" \
-      "${DRILL_NOTE[$name]:-}"
+    printf '%-40s %8.1f %9s %12s %13.1f  %-19s  %s\n' "$name" "$gap" "$lost" "$broken" "$stall" \
+      "$(window_drops "$i")" "${DRILL_NOTE[$name]:-}"
+    i=$((i + 1))
   done < <(jq -r '.windows[] | [.name, .gap_ms, .lost_packets, .broken_connections, .max_tcp_stall_ms] | @tsv' "$rep")
   echo
   echo "probe: $(jq -r '"\(.windows[0].tcp_connections) TCP connections, UDP \([.windows[].udp_sent] | add) sent / \([.windows[].udp_received] | add) echoed"' "$rep")"
   echo "TCP errors: $(jq -r '[.windows[].tcp_errors[]] | if length == 0 then "none" else join("; ") end' "$rep")"
+}
+
+# window_drops I: "a/b/c/d/e", packets each member dropped during window I (counter deltas).
+window_drops() {
+  local i=$1 a b k out=()
+  if ((i + 1 >= ${#DRILL_SNAPS[@]})); then echo "-"; return; fi
+  read -ra a <<<"${DRILL_SNAPS[$i]}"
+  read -ra b <<<"${DRILL_SNAPS[$((i + 1))]}"
+  for k in "${!a[@]}"; do out+=("$((b[k] - a[k]))"); done
+  (IFS=/; echo "${out[*]}")
 }
 
 drill_drops() {
@@ -173,10 +196,22 @@ drill_write_json() {
   notes=$(for k in "${!DRILL_NOTE[@]}"; do jq -n --arg k "$k" --arg v "${DRILL_NOTE[$k]}" '{($k): $v}'; done | jq -s 'add // {}')
   before=$(for k in "${!DRILL_BEFORE[@]}"; do jq -n --arg k "$k" --arg v "${DRILL_BEFORE[$k]}" '{($k): $v}'; done | jq -s 'add // {}')
   after=$(for k in "${!DRILL_AFTER[@]}"; do jq -n --arg k "$k" --arg v "${DRILL_AFTER[$k]}" '{($k): $v}'; done | jq -s 'add // {}')
+  local drops="[" i=0 n
+  n=$(jq '.windows | length' "$LAB_RUN/probe/report.json")
+  while ((i < n)); do
+    drops+="\"$(window_drops "$i")\","
+    i=$((i + 1))
+  done
+  drops="${drops%,}]"
   jq --argjson notes "$notes" --argjson before "$before" --argjson after "$after" \
+    --argjson wdrops "$drops" \
     --argjson drops "{${DRILL_DROPS%,}}" --arg aborted "$aborted" --arg prefix "$LAB_P" '
     {prefix: $prefix,
-     events: [.windows[] | {name, gap_ms, lost_packets, broken_connections, max_tcp_stall_ms}
+     events: [.windows | to_entries[] | .key as $i | .value
+              | {name, gap_ms, lost_packets, broken_connections, max_tcp_stall_ms}
+              + {member_drops: ($wdrops[$i] | if . == "-" then null else
+                   (split("/") | map(tonumber) | [["gw1","gw2","gw3","gw4","gw5"], .]
+                    | transpose | map({(.[0]): .[1]}) | add) end)}
               + (if $before[.name] then {active_before: $before[.name]} else {} end)
               + (if $after[.name] then {active_after: $after[.name]} else {} end)
               + (if $notes[.name] then {note: $notes[.name]} else {} end)],
@@ -215,6 +250,7 @@ cmd_drill() {
   wait_ready "${#LAB_MEMBERS[@]}" 60 || exit 1
   status_summary >&2
   probe_server_start
+  snap_drops
   probe_client_start "$DRILL_TCP" "$DRILL_UDP_RATE" || exit 1
   log "probe running: $DRILL_TCP TCP connections, UDP $DRILL_UDP_RATE/s; baseline ${DRILL_SETTLE}s"
   settle
@@ -226,6 +262,7 @@ cmd_drill() {
   ev_admin gw2 up
   ev_member_kill gw3
 
+  snap_drops
   probe_stop || exit 1
   drill_table
   drill_drops
