@@ -59,6 +59,11 @@ nsx() { local n=$1; shift; ip netns exec "${LAB_P}$n" "$@"; }
 
 LAB_BUILD=${LAB_BUILD:-$LAB_REPO/build}
 
+set_build() {
+  [[ -n $1 && -d $1 ]] || die "--build '$1': no such directory"
+  LAB_BUILD=$(cd "$1" && pwd)
+}
+
 # Path of binary $1: the build directory (where CMake puts it), then PATH. Dies naming it.
 bin() {
   local name=$1 f

@@ -231,7 +231,7 @@ cmd_drill() {
               DRILL_JSON=$(realpath -m "$2"); shift ;;
       --keep) keep=1 ;;
       --short) DRILL_SETTLE=1 DRILL_TCP=16 ;;
-      --build) LAB_BUILD=$(cd "$2" && pwd); shift ;;
+      --build) set_build "${2:-}"; shift ;;
       -v) LAB_VERBOSE=1 ;;
       -h|--help) usage ;;
       *) die "drill: unknown argument '$1'" ;;
