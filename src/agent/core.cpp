@@ -102,6 +102,15 @@ Effects AgentCore::tick(TimePoint now) {
   Effects out;
   for (std::size_t i = 0; i < orch_.size(); ++i) {
     Orch& o = orch_[i];
+    if (o.view.registered && now - o.last_heard >= 2 * cfg_.silence) {
+      o.view.registered = false;  // not even our REGISTERs are answered: it is gone
+      out.push_back(LogLine{spdlog::level::warn,
+                            fmt::format("orchestrator {}: nothing heard for {} ms: lost; no more "
+                                        "heartbeats to it until it acknowledges a REGISTER",
+                                        i, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               now - o.last_heard)
+                                               .count())});
+    }
     if (!o.view.registered) {
       if (now >= o.next_register) send_register(i, now, out);
       continue;
@@ -132,7 +141,8 @@ TimePoint AgentCore::next_deadline() const {
       t = std::min(t, o.next_register);
       continue;
     }
-    t = std::min({t, o.next_heartbeat, std::max(o.last_heard + cfg_.silence, o.next_register)});
+    t = std::min({t, o.next_heartbeat, std::max(o.last_heard + cfg_.silence, o.next_register),
+                  o.last_heard + 2 * cfg_.silence});
   }
   return t;
 }

@@ -10,7 +10,8 @@
 //   - local admin requests (clusterXL_admin) change the same admin state;
 //   - re-registration when an orchestrator speaks from a new session, names an old session of
 //     ours, or has been silent for `silence` (it may have restarted and lost us). Heartbeats
-//     go on meanwhile, so a live orchestrator sees no gap.
+//     go on meanwhile, so a live orchestrator sees no gap; after 2 × `silence` without an
+//     answer the orchestrator counts as lost: no heartbeats until it acknowledges again.
 //
 // Admin semantics (docs/operator-guide.md, "clusterXL_admin"): `down` lasts until the agent
 // restarts; `down -p` is persisted and applies again at every start; `up` brings the member

@@ -252,6 +252,25 @@ TEST_F(AgentCoreTest, SilentOrchestratorIsAskedToRegisterAgainWhileHeartbeatsGoO
   EXPECT_EQ(drain().back().recipient_epoch, kOrchEpoch[0] + 1);
 }
 
+TEST_F(AgentCoreTest, OrchestratorSilentForTwiceTheSilenceIsLost) {
+  make(1);
+  ack(0);
+  run(5900ms);
+  EXPECT_TRUE(core->orchestrator(0).registered);
+  drain();
+  run(200ms);  // 6 s without a word
+  EXPECT_FALSE(core->orchestrator(0).registered);
+  drain();
+  run(4s);
+  auto s = drain();
+  EXPECT_EQ(count<control::Heartbeat>(s, 0), 0u);
+  EXPECT_GE(count<control::Register>(s, 0), 1u);  // the back-off goes on: 3.2 s, then 5 s
+  ack(0);  // back
+  EXPECT_TRUE(core->orchestrator(0).registered);
+  run(100ms);
+  EXPECT_EQ(count<control::Heartbeat>(drain(), 0), 11u);
+}
+
 TEST_F(AgentCoreTest, MessageFromANewOrchestratorSessionTriggersRegister) {
   make(1);
   ack(0);
