@@ -296,6 +296,12 @@ void DaemonImpl::tick() {
   TimePoint now = loop_.clock().now();
   apply(core_.tick(now));
   peer_tick(now);
+  // Every agent hears from us at least once a second (the table, again): an agent that hears
+  // nothing for 3 s assumes we restarted and registers again.
+  if (now - agents_pushed_ >= std::chrono::seconds(1)) {
+    agents_pushed_ = now;
+    for (const auto& m : core_.members()) push_table_to_agent(m);
+  }
   if (now - metrics_refreshed_ >= std::chrono::milliseconds(250)) {
     metrics_refreshed_ = now;
     refresh_metrics();

@@ -100,6 +100,7 @@ class DaemonImpl final : public Daemon {
   std::mutex metrics_mu_;
   std::string metrics_text_;
   TimePoint metrics_refreshed_{};
+  TimePoint agents_pushed_{};
   std::map<dist::MemberId, Peer> agent_addr_;
   std::map<std::uint32_t, TimePoint> resync_sent_;
   int signal_fd_ = -1;

@@ -76,6 +76,7 @@ Result<GroupCore> GroupCore::create(GroupSettings settings, TimePoint now) {
   if (!empty) return err("cannot build the distribution table: {}", empty.error().message);
   GroupCore g(std::move(settings), std::move(base), std::move(*empty));
   g.removed_ = std::move(all);
+  g.grace_until_ = now + g.settings_.registration_grace;
   for (const auto& c : g.settings_.members) g.members_.push_back(from_config(c, false, now));
   for (const auto& c : g.settings_.spares) {
     g.members_.push_back(from_config(c, true, now));
@@ -115,19 +116,25 @@ void GroupCore::set_state(Member& m, MemberState s, TimePoint now, std::string r
   m.state_reason = std::move(reason);
 }
 
-bool GroupCore::in_service(const Member& m) const {
-  return !m.spare && m.state == MemberState::active;
+bool GroupCore::in_service(const Member& m, TimePoint now) const {
+  if (m.spare) return false;
+  if (m.state == MemberState::active) return true;
+  // Just started: a member the table we took over still serves (one not in the removed list)
+  // keeps serving until its agent has had time to register with us, so that a restarted
+  // orchestrator taking over does not empty the table while the agents are finding it. A
+  // removed member comes back only by registering (recompute).
+  return m.state == MemberState::unregistered && !m.agent && now < grace_until_;
 }
 
-void GroupCore::recompute(Effects& fx, std::string_view why) {
+void GroupCore::recompute(TimePoint now, Effects& fx, std::string_view why) {
   if (following_peer()) return;  // the active decides; we install what it pushes
   std::vector<dist::MemberId> next;
   for (auto id : removed_) {
     const Member* m = find_id(id);
-    if (m && !in_service(*m)) next.push_back(id);
+    if (m && !(in_service(*m, now) && m->state == MemberState::active)) next.push_back(id);
   }
   for (const auto& m : members_) {  // newly out of service, in configuration order
-    if (m.spare || in_service(m)) continue;
+    if (m.spare || in_service(m, now)) continue;
     if (std::find(next.begin(), next.end(), m.id) == next.end()) next.push_back(m.id);
   }
   if (next == removed_ && table_.generation() != 0) return;
@@ -169,6 +176,7 @@ Effects GroupCore::on_register(TimePoint now, const control::Header& h, const co
     return fx;
   }
   bool again = m->agent.has_value();
+  bool same_session = again && m->agent->node_id == h.sender_id && m->agent->epoch == h.sender_epoch;
   m->agent = AgentSession{h.sender_id, h.sender_epoch, from};
   m->last_heartbeat = now;
   m->admin = AdminRecord{r.admin.state, r.admin.persistent, r.admin.who, r.admin.reason, now};
@@ -193,9 +201,10 @@ Effects GroupCore::on_register(TimePoint now, const control::Header& h, const co
                                                    static_cast<std::uint32_t>(
                                                        std::chrono::duration_cast<std::chrono::microseconds>(
                                                            settings_.heartbeat_interval).count())}});
-  fx.log.push_back(fmt::format("member {} (id {}) registered from {} (node {}, admin {}){}",
-                               m->name, m->id, from, h.sender_id, admin_text(m->admin),
-                               again ? ", a new session" : ""));
+  if (!same_session)  // an agent checking on us again (it heard nothing for a while) is not news
+    fx.log.push_back(fmt::format("member {} (id {}) registered from {} (node {}, admin {}){}",
+                                 m->name, m->id, from, h.sender_id, admin_text(m->admin),
+                                 again ? ", a new session" : ""));
   if (m->spare) {
     set_state(*m, MemberState::spare, now, "registered; in the spare pool", fx);
   } else if (m->admin_down()) {
@@ -204,7 +213,7 @@ Effects GroupCore::on_register(TimePoint now, const control::Header& h, const co
     set_state(*m, MemberState::active, now, "registered", fx);
   }
   if (m->requested && m->agent) send_command(*m, now, fx);
-  recompute(fx, fmt::format("{} registered", m->name));
+  recompute(now, fx, fmt::format("{} registered", m->name));
   return fx;
 }
 
@@ -239,7 +248,7 @@ Effects GroupCore::on_heartbeat(TimePoint now, const control::Header& h, const c
                     : want == MemberState::down      ? "administratively down"
                                                      : "administratively up";
   set_state(*m, want, now, why, fx);
-  recompute(fx, fmt::format("{} {}", m->name, why));
+  recompute(now, fx, fmt::format("{} {}", m->name, why));
   return fx;
 }
 
@@ -279,7 +288,11 @@ Effects GroupCore::tick(TimePoint now) {
         now - m.command_sent >= settings_.command_retry)
       send_command(m, now, fx);
   }
-  if (!failed.empty()) recompute(fx, fmt::format("{} failed", fmt::join(failed, ", ")));
+  if (!failed.empty()) recompute(now, fx, fmt::format("{} failed", fmt::join(failed, ", ")));
+  if (!grace_over_ && now >= grace_until_) {
+    grace_over_ = true;
+    recompute(now, fx, "members that never registered since our start are out");
+  }
   return fx;
 }
 
@@ -316,7 +329,7 @@ Result<std::pair<AdminOutcome, Effects>> GroupCore::admin(TimePoint now, const A
       set_state(*m, MemberState::down, now, "administratively down by " + req.who, fx);
     else if (m->state == MemberState::down && req.state == Admin::up)
       set_state(*m, MemberState::active, now, "administratively up by " + req.who, fx);
-    recompute(fx, fmt::format("{} admin {} by {}", m->name, req.state == Admin::down ? "down" : "up",
+    recompute(now, fx, fmt::format("{} admin {} by {}", m->name, req.state == Admin::down ? "down" : "up",
                               req.who));
   }
   fx.audit.push_back(fmt::format(
@@ -335,7 +348,7 @@ Effects GroupCore::set_role(TimePoint now, Role role) {
                                role_name(role), table_.generation()));
   role_ = role;
   (void)now;
-  recompute(fx, "took over as active");
+  recompute(now, fx, "took over as active");
   return fx;
 }
 
@@ -364,7 +377,7 @@ Effects GroupCore::set_peer_present(TimePoint now, bool present) {
   peer_present_ = present;
   fx.log.push_back(present ? "peer orchestrator present: following its tables while standby"
                            : "peer orchestrator gone: computing our own tables");
-  if (!present) recompute(fx, "no peer to follow");
+  if (!present) recompute(now, fx, "no peer to follow");
   return fx;
 }
 

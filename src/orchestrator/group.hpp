@@ -39,6 +39,9 @@ struct GroupSettings {
   std::uint32_t miss_count = 3;
   // How often an unconfirmed operator command is sent again to its agent.
   Duration command_retry = std::chrono::milliseconds(100);
+  // After our start, members still serving in a table we took over keep serving this long
+  // while their agents register with us.
+  Duration registration_grace = std::chrono::seconds(5);
 };
 
 // Where an effect is going: a member's agent (its session is in the registry).
@@ -120,8 +123,8 @@ class GroupCore {
   Member* find_node_mut(std::uint32_t node_id);
   void set_state(Member& m, MemberState s, TimePoint now, std::string reason, Effects& fx);
   // Brings the removed list in line with the members' states; a new generation if it moved.
-  void recompute(Effects& fx, std::string_view why);
-  bool in_service(const Member& m) const;
+  void recompute(TimePoint now, Effects& fx, std::string_view why);
+  bool in_service(const Member& m, TimePoint now) const;
   void send_command(Member& m, TimePoint now, Effects& fx);
 
   GroupSettings settings_;
@@ -133,6 +136,8 @@ class GroupCore {
   bool peer_present_ = false;
   std::uint32_t next_command_ = 1;
   std::uint32_t unknown_registrations_ = 0;
+  TimePoint grace_until_{};
+  bool grace_over_ = false;
 };
 
 }  // namespace baton::orchestrator

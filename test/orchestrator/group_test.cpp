@@ -278,3 +278,54 @@ TEST(GroupCreate, DuplicateIdsOrNamesAreRefused) {
 
 }  // namespace
 }  // namespace baton::orchestrator
+
+namespace baton::orchestrator {
+namespace {
+
+TEST(GroupRestart, ATakeoverRightAfterStartKeepsTheMembersOfTheAdoptedTableUntilTheyRegister) {
+  TimePoint t0{std::chrono::seconds(10)};
+  auto active = GroupCore::create(settings(), t0);
+  ASSERT_TRUE(active);
+  active->set_role(t0, Role::active);
+  for (std::uint32_t i = 1; i <= 4; ++i) {
+    std::string name = "gw" + std::to_string(i);
+    active->on_register(t0, from(100 + i), reg(name.c_str()), "x");
+  }
+  // A restarted orchestrator: adopts the active's table, then has to take over at once.
+  auto restarted = GroupCore::create(settings(), t0);
+  ASSERT_TRUE(restarted);
+  restarted->set_peer_present(t0, true);
+  restarted->adopt_peer_table(t0, active->table());
+  restarted->set_peer_present(t0, false);
+  auto fx = restarted->set_role(t0 + 10ms, Role::active);
+  EXPECT_TRUE(restarted->table().same_buckets(active->table()))
+      << "no agent registered yet, but the table must not empty";
+  // Agents register: nothing moves.
+  for (std::uint32_t i = 1; i <= 3; ++i) {
+    std::string name = "gw" + std::to_string(i);
+    restarted->on_register(t0 + 100ms, from(100 + i), reg(name.c_str()), "x");
+  }
+  EXPECT_TRUE(restarted->table().same_buckets(active->table()));
+  // gw4 never shows up: out when the grace period ends.
+  for (std::uint32_t i = 1; i <= 3; ++i)
+    restarted->on_heartbeat(t0 + 4990ms, from(100 + i), control::Heartbeat{});
+  EXPECT_TRUE(restarted->table().same_buckets(active->table()));
+  auto after = restarted->tick(t0 + 5s);
+  ASSERT_TRUE(after.table);
+  auto counts = after.table->counts();
+  EXPECT_EQ(counts.size() > 4 ? counts[4] : 0u, 0u);
+  EXPECT_EQ(restarted->removed(), std::vector<dist::MemberId>{4});
+}
+
+TEST(GroupRestart, AFreshGroupDistributesOnlyToRegisteredMembers) {
+  TimePoint t0{std::chrono::seconds(10)};
+  auto g = GroupCore::create(settings(), t0);
+  ASSERT_TRUE(g);
+  g->set_role(t0, Role::active);
+  auto fx = g->on_register(t0, from(101), reg("gw1"), "x");
+  ASSERT_TRUE(fx.table);
+  EXPECT_EQ(fx.table->counts()[1], fx.table->size());
+}
+
+}  // namespace
+}  // namespace baton::orchestrator

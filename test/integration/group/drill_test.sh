@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The drill as a test (privileged): runs `baton-lab drill --short --json` with the real daemons
+# under probe traffic and asserts on what the probe saw:
+#   - each orchestrator failure (kill -9 of batond, death of its host) and the planned
+#     switchover hands the active role to the other orchestrator;
+#   - no TCP connection is broken by any orchestrator event;
+#   - a restarted orchestrator comes back as standby (the active stays where it was);
+#   - the planned switchover loses no UDP packet;
+#   - admin down/up and a member's death are reported with the member's resulting state.
+# Usage: drill_test.sh BUILD_DIR. Exit 77 (skipped) without root or namespaces.
+set -euo pipefail
+
+BUILD=$(cd "${1:?usage: drill_test.sh BUILD_DIR}" && pwd)
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+if [[ $(id -u) != 0 ]]; then echo "SKIP: needs root (network namespaces, XDP)"; exit 77; fi
+if ! ip netns add "bltest-probe-$$" 2>/dev/null; then echo "SKIP: cannot create network namespaces"; exit 77; fi
+ip netns del "bltest-probe-$$"
+
+json=$(mktemp)
+trap 'rm -f "$json"' EXIT
+"$REPO/tools/lab/baton-lab" drill --short --build "$BUILD" --json "$json"
+echo "---- $json"
+cat "$json"
+
+failures=0
+check() {  # check DESCRIPTION JQ-EXPRESSION (must print true)
+  if [[ $(jq -r "$2" "$json") == true ]]; then echo "ok: $1"; else echo "FAIL: $1"; failures=$((failures + 1)); fi
+}
+ev() { echo ".events[] | select(.name | test(\"$1\"))"; }
+
+check "kill -9 of the active batond hands over" "[$(ev 'kill -9 batond')] | all(.active_before != .active_after)"
+check "the host's death hands over" "[$(ev 'dies \\\\(all links')] | all(.active_before != .active_after)"
+check "the planned switchover hands over" "[$(ev 'planned switchover')] | all(.active_before != .active_after)"
+check "a restarted batond comes back as standby" "[$(ev 'restarts')] | all(.active_before == .active_after)"
+check "no orchestrator event breaks a TCP connection" \
+  "[.events[] | select(.name | test(\"batond|host|switchover\")) | .broken_connections] | all(. == 0)"
+check "the planned switchover loses no packet" "[$(ev 'planned switchover') | .lost_packets] | all(. == 0)"
+check "every orchestrator event was measured" "[.events[] | select(.name | test(\"batond|host|switchover\"))] | length >= 5"
+check "admin down is reported as down" "[$(ev 'down -p') | .note] | all(test(\"is down\"))"
+check "admin up is reported as active" "[$(ev 'up -p') | .note] | all(test(\"is active\"))"
+check "the member's death is detected" "[$(ev 'dies \\\\(kill') | .note] | all(test(\"is failed\"))"
+((failures == 0)) || { echo "$failures check(s) failed"; exit 1; }
+echo "all checks passed"
