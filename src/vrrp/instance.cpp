@@ -90,6 +90,13 @@ Effects Instance::handle(TimePoint now, const Event& e) {
           [&](const ev::Resign&) { on_resign(now, out); },
           [&](const ev::Unresign&) { resigned_ = false; },
           [&](const ev::PeerDown&) { on_peer_down(now, out); },
+          [&](const ev::SetPriority& p) {
+            if (cfg_.priority == 255) return;  // an owner stays the owner
+            auto old_prio = priority();
+            bool old_fault = in_fault();
+            cfg_.priority = std::clamp<std::uint8_t>(p.priority, 1, 254);
+            on_track(now, out, old_prio, old_fault);
+          },
       },
       e);
   return out;

@@ -54,11 +54,17 @@ struct Unresign {};
 // takes over as soon as at least one advert interval has passed since the last advert it
 // heard (plus its skew); an advert heard afterwards cancels this. Adverts rule.
 struct PeerDown {};
+// The configured priority changes (an operator, or batond's grade): 1..254; an address
+// owner (255) keeps 255. A master advertises the new priority at once; a backup now
+// higher than the master preempts on the master's next advert (if preempt is on).
+struct SetPriority {
+  std::uint8_t priority = 100;
+};
 }  // namespace ev
 
 using Event = std::variant<ev::Start, ev::Shutdown, ev::AdvertReceived, ev::TimerFired,
                            ev::InterfaceChanged, ev::HealthChanged, ev::Resign, ev::Unresign,
-                           ev::PeerDown>;
+                           ev::PeerDown, ev::SetPriority>;
 
 // ---- effects ----
 namespace fx {

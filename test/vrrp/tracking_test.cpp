@@ -74,6 +74,36 @@ TEST(VrrpTracking, MasterAnnouncesItsNewPriorityAndTheBackupPreempts) {
   EXPECT_EQ(lan.state(b), State::backup);
 }
 
+TEST(VrrpTracking, SetPriorityIsAdvertisedAtOnceAndTheBackupPreempts) {
+  Lan lan;
+  auto a = lan.add_instance(basic_config("a", 1, 200, 10));
+  auto b = lan.add_instance(basic_config("b", 2, 150, 10));
+  lan.send(a, 0, ev::Start{});
+  lan.send(b, 0, ev::Start{});
+  lan.advance(seconds(1));
+  ASSERT_EQ(lan.state(a), State::master);
+  TimePoint t = lan.now();
+  lan.send(a, 0, ev::SetPriority{100});
+  EXPECT_EQ(lan.instance(a).priority(), 100);
+  EXPECT_EQ(lan.member(a).sent.back().when, t);  // at once
+  EXPECT_EQ(lan.member(a).sent.back().advert.priority, 100);
+  lan.advance(seconds(1));
+  EXPECT_EQ(lan.state(b), State::master);
+  EXPECT_EQ(lan.state(a), State::backup);
+  // Out of range is clamped (0 would be a resignation, 255 ownership).
+  lan.send(a, 0, ev::SetPriority{255});
+  EXPECT_EQ(lan.instance(a).priority(), 254);
+  lan.advance(seconds(1));
+  EXPECT_EQ(lan.state(a), State::master);  // preempted back
+  lan.send(a, 0, ev::SetPriority{0});
+  EXPECT_EQ(lan.instance(a).priority(), 1);
+  // An owner keeps 255.
+  auto owner = Instance::create(basic_config("o", 3, 255));
+  ASSERT_TRUE(owner.ok());
+  (void)owner->handle(TimePoint{}, ev::SetPriority{10});
+  EXPECT_EQ(owner->priority(), 255);
+}
+
 TEST(VrrpTracking, WeightZeroInterfaceDownMeansFault) {
   Lan lan;
   auto a = lan.add_instance(tracked("a", 1, 200));

@@ -121,6 +121,13 @@ void ServiceImpl::set_health(std::string_view source, std::uint8_t grade) {
   });
 }
 
+void ServiceImpl::set_priority_all(std::uint8_t priority) {
+  run_or_defer([this, priority] {
+    spdlog::info("{}: priority set to {}", opt_.group, priority);
+    feed_all(ev::SetPriority{priority});
+  });
+}
+
 void ServiceImpl::shutdown(std::function<void()> done) {
   run_or_defer([this, done = std::move(done)] {
     if (done) shutdown_done_.push_back(done);

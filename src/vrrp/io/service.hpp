@@ -18,9 +18,9 @@
 //                               addresses removed, except those held by a resignation until
 //                               the new master is heard). `reason` names the instance and
 //                               why, e.g. "ext: master-down timer expired".
-// A callback may read status() and state(). Calls that change something (resign, unresign,
-// set_health, shutdown) made from inside a callback run right after the current event's
-// effects are carried out, in the order made.
+// A callback may read status() and state(). Calls that change something (resign,
+// unresign, set_health, set_priority_all, shutdown) made from inside a callback run right
+// after the current event's effects are carried out, in the order made.
 //
 // Ending:
 //   shutdown(done)   the exit on SIGTERM: if master, resign (priority 0) and keep the
@@ -108,6 +108,9 @@ class Service {
   virtual void unresign() = 0;
   // A tracked health source's grade 0..100 (TrackConfig of kind health), to every instance.
   virtual void set_health(std::string_view source, std::uint8_t grade) = 0;
+  // Every instance's configured priority (1..254; owners keep 255), advertised at once by a
+  // master; a backup now higher preempts on the master's next advert.
+  virtual void set_priority_all(std::uint8_t priority) = 0;
   // See the file comment. `done` is called once, from this call or later from the loop.
   virtual void shutdown(std::function<void()> done) = 0;
 

@@ -30,6 +30,7 @@ class ServiceImpl final : public Service {
   void resign() override;
   void unresign() override;
   void set_health(std::string_view source, std::uint8_t grade) override;
+  void set_priority_all(std::uint8_t priority) override;
   void shutdown(std::function<void()> done) override;
   GroupState state() const override { return group_->state(); }
   ServiceStatus status() const override;

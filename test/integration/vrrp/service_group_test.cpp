@@ -105,6 +105,17 @@ TEST(VrrpServiceGroup, ResignHandsOverBothAndUnresignTakesThemBack) {
   EXPECT_TRUE(eventually([&] { return holds_both(v, kA) && holds_none(v, kB); }, 1s)) << v.logs();
 }
 
+TEST(VrrpServiceGroup, LoweringThePriorityOfTheGroupLetsThePeerPreempt) {
+  START_PAIR(v, a, b, 150, 100);
+  ASSERT_TRUE(v.lab().signal(a->pid, SIGHUP));  // set_priority_all(50)
+  ASSERT_TRUE(eventually([&] { return both(v, *b, "master") && both(v, *a, "backup"); }, 2s))
+      << v.status(*a).dump() << v.logs();
+  json sa = v.status(*a);
+  EXPECT_EQ(sa["instances"][0]["priority"], 50);
+  EXPECT_EQ(sa["instances"][1]["priority"], 50);
+  EXPECT_TRUE(eventually([&] { return holds_both(v, kB) && holds_none(v, kA); }, 1s)) << v.logs();
+}
+
 TEST(VrrpServiceGroup, ShutdownHandsOverAndRemovesTheMacvlans) {
   START_PAIR(v, a, b, 150, 100);
   ASSERT_TRUE(v.lab().signal(a->pid, SIGTERM));  // shutdown()

@@ -6,7 +6,8 @@
 //       --segment name=ext,if=eth0,vrid=51,priority=150,vip=10.0.0.100/24
 //       --segment name=int,if=eth1,vrid=52,priority=150,vip=10.1.0.100/24
 //
-// Signals: SIGUSR1 resign(), SIGUSR2 unresign(), SIGTERM shutdown() then exit 0; SIGINT
+// Signals: SIGUSR1 resign(), SIGUSR2 unresign(), SIGHUP set_priority_all(50), SIGTERM
+// shutdown() then exit 0; SIGINT
 // destroys the Service without shutdown() and keeps the process running (the destructor's
 // documented release), until SIGTERM.
 // The status file holds the Service's status plus what the callbacks saw: every callback
@@ -158,7 +159,7 @@ int main(int argc, char** argv) {
 
   sigset_t set;
   sigemptyset(&set);
-  for (int s : {SIGTERM, SIGINT, SIGUSR1, SIGUSR2}) sigaddset(&set, s);
+  for (int s : {SIGTERM, SIGINT, SIGUSR1, SIGUSR2, SIGHUP}) sigaddset(&set, s);
   ::sigprocmask(SIG_BLOCK, &set, nullptr);
   int sigfd = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
   if (sigfd < 0) return 1;
@@ -171,6 +172,7 @@ int main(int argc, char** argv) {
       }
       if (si.ssi_signo == SIGUSR1) service->resign();
       else if (si.ssi_signo == SIGUSR2) service->unresign();
+      else if (si.ssi_signo == SIGHUP) service->set_priority_all(50);
       else if (si.ssi_signo == SIGINT) service.reset();
       else service->shutdown([&] { loop->stop(); });
     }
