@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# The README's demo command. Installs dependencies, builds, and runs the demonstration.
-# Until the lab drill lands (an orchestrated group in network namespaces), the demo is a
-# distribution scenario in the simulator: 64 members, 1M flows, two failures in a row, a
-# planned admin-down, a member added, a weight changed; after each event, what moved.
-# Extra arguments are passed to baton-sim (e.g. --json, --flows 10000000).
+# The README's demo command: installs dependencies, builds, and runs the lab drill: a whole
+# orchestrated group in network namespaces (two orchestrators, four members and a spare, a
+# client, a router, a server), failures one after another under live probe traffic, and a
+# table of what the clients saw. Needs root. Extra arguments go to `baton-lab drill`
+# (--json FILE, --short, --keep; see tools/lab/baton-lab --help and docs/lab.md).
+# The distribution simulator's scenario, the demo before the lab existed, is still one
+# command away: build/src/sim/baton-sim --members 64 --fail 1 --fail 2 --admin-down 3
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "$(id -u)" -ne 0 ]; then
+  echo "demo: the lab builds network namespaces and attaches XDP programs: run it as root" >&2
+  exit 1
+fi
 bash scripts/install-deps.sh >/dev/null
 echo "demo: building (first run takes a few minutes)..."
 bash scripts/build.sh >/dev/null
-exec build/src/sim/baton-sim --members 64 --flows 1000000 \
-  --fail 1 --fail 2 --admin-down 3 --add 65 --weight 4=2 "$@"
+exec tools/lab/baton-lab drill --build build "$@"

@@ -14,7 +14,7 @@ PACKAGES=(
   libmnl-dev libnetfilter-conntrack-dev libcpp-httplib-dev libsqlite3-dev
   # lab, peers and tools
   iproute2 nftables conntrack conntrackd keepalived frr bird2 iperf3 tcpdump
-  python3-scapy ethtool procps psmisc
+  python3-scapy ethtool procps psmisc jq curl util-linux
 )
 
 missing=()
