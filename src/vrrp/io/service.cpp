@@ -62,8 +62,14 @@ Status ServiceImpl::init() {
 }
 
 ServiceImpl::~ServiceImpl() {
-  for (auto id : {deferred_timer_, shutdown_timer_, done_timer_})
-    if (id) clock().cancel(*id);
+  for (auto* id : {&deferred_timer_, &shutdown_timer_, &done_timer_}) {
+    if (*id) clock().cancel(**id);
+    id->reset();
+  }
+  // Destroyed mid-shutdown or with calls pending: they are dropped, done() is not called.
+  deferred_.clear();
+  shutdown_done_.clear();
+  shutting_down_ = false;
   if (!stopped_ && group_) {
     bool held = false;
     for (std::size_t i = 0; i < group_->size(); ++i)

@@ -28,9 +28,10 @@
 //                    master-down interval); then every instance sends priority 0 if still
 //                    master, removes its addresses, its macvlan is deleted, the heartbeat
 //                    and sockets are closed, and done() is called (at once if not master).
-//   destructor       without shutdown(): releases at once, no make-before-break (priority 0
-//                    from a master, addresses removed, macvlans deleted), logging a warning
-//                    if it held addresses; callbacks are not called. The process never keeps
+//   destructor       without shutdown() (or before it finished): releases at once, no
+//                    make-before-break (priority 0 from a master, addresses removed,
+//                    macvlans deleted), logging a warning if it held addresses; callbacks,
+//                    pending calls and shutdown's done() are not called. The process never keeps
 //                    addresses it no longer advertises. (Only a crash, kill -9, leaves them:
 //                    the macvlans outlive the process, as after keepalived's kill -9.)
 // Destroy the Service before its Loop.
