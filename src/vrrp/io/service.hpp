@@ -112,7 +112,8 @@ class Service {
   // Every instance's configured priority (1..254; owners keep 255), advertised at once by a
   // master; a backup now higher preempts on the master's next advert.
   virtual void set_priority_all(std::uint8_t priority) = 0;
-  // See the file comment. `done` is called once, from this call or later from the loop.
+  // See the file comment. `done` is called once, always later from the loop (never from
+  // inside shutdown()), and may destroy the Service. A second call adds its `done`.
   virtual void shutdown(std::function<void()> done) = 0;
 
   virtual GroupState state() const = 0;
