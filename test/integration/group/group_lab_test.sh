@@ -75,12 +75,15 @@ ctl_addr=$([[ $a == oa ]] && echo 10.1.0.2 || echo 10.1.0.3)
 nsx gw1 python3 - "$ctl_addr" <<'PY'
 import socket, sys, time
 dst = sys.argv[1]
-cap = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+cap = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))  # every frame
+cap.bind(("ext", 0))
 cap.settimeout(3)
 deadline = time.time() + 3
 payload = None
 while time.time() < deadline and payload is None:
     frame = cap.recv(65535)
+    if frame[12:14] != b"\x08\x00":
+        continue
     ip = frame[14:]
     ihl = (ip[0] & 15) * 4
     if ip[9] != 17 or socket.inet_ntoa(ip[16:20]) != dst:
