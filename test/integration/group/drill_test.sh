@@ -28,16 +28,16 @@ check() {  # check DESCRIPTION JQ-EXPRESSION (must print true)
 }
 ev() { echo ".events[] | select(.name | test(\"$1\"))"; }
 
-check "kill -9 of the active batond hands over" "[$(ev 'kill -9 batond')] | all(.active_before != .active_after)"
-check "the host's death hands over" "[$(ev 'dies \\\\(all links')] | all(.active_before != .active_after)"
-check "the planned switchover hands over" "[$(ev 'planned switchover')] | all(.active_before != .active_after)"
-check "a restarted batond comes back as standby" "[$(ev 'restarts')] | all(.active_before == .active_after)"
+check "kill -9 of the active batond hands over" "[$(ev 'kill -9 batond')] as \$e | (\$e | length > 0) and (\$e | all(.active_before != .active_after))"
+check "the host's death hands over" "[$(ev 'host .* dies')] as \$e | (\$e | length > 0) and (\$e | all(.active_before != .active_after))"
+check "the planned switchover hands over" "[$(ev 'planned switchover')] as \$e | (\$e | length > 0) and (\$e | all(.active_before != .active_after))"
+check "a restarted batond comes back as standby" "[$(ev 'restarts')] as \$e | (\$e | length > 0) and (\$e | all(.active_before == .active_after))"
 check "no orchestrator event breaks a TCP connection" \
   "[.events[] | select(.name | test(\"batond|host|switchover\")) | .broken_connections] | all(. == 0)"
-check "the planned switchover loses no packet" "[$(ev 'planned switchover') | .lost_packets] | all(. == 0)"
+check "the planned switchover loses no packet" "[$(ev 'planned switchover') | .lost_packets] as \$e | (\$e | length > 0) and (\$e | all(. == 0))"
 check "every orchestrator event was measured" "[.events[] | select(.name | test(\"batond|host|switchover\"))] | length >= 5"
-check "admin down is reported as down" "[$(ev 'down -p') | .note] | all(test(\"is down\"))"
-check "admin up is reported as active" "[$(ev 'up -p') | .note] | all(test(\"is active\"))"
-check "the member's death is detected" "[$(ev 'dies \\\\(kill') | .note] | all(test(\"is failed\"))"
+check "admin down is reported as down" "[$(ev 'down -p') | .note] as \$e | (\$e | length > 0) and (\$e | all(test(\"is down\")))"
+check "admin up is reported as active" "[$(ev 'up -p') | .note] as \$e | (\$e | length > 0) and (\$e | all(test(\"is active\")))"
+check "the member's death is detected" "[$(ev 'gw.* dies') | .note] as \$e | (\$e | length > 0) and (\$e | all(test(\"is failed\")))"
 ((failures == 0)) || { echo "$failures check(s) failed"; exit 1; }
 echo "all checks passed"
