@@ -148,11 +148,35 @@ ev_admin() {  # ev_admin GW down|up
 ev_member_kill() {
   local g=$1 name ifn
   name="$g dies (kill -9 agent, links down)"
+  local a t0 failed_at live_at timing=""
+  a=$(the_active) || a=oa
   mark "$name"
+  t0=$(now_ms)
   kill -KILL "$(pid_of "agent-$g")"
   for ifn in ext int hs; do ip -n "$(ns "$g")" link set dev "$ifn" down; done
   settle
-  DRILL_NOTE[$name]="$g is $(member_state "$g")"
+  # How long the active batond took, by its own log: to declare the member failed, and to
+  # have the patched table live in its XDP program.
+  local silent
+  if failed_at=$(log_ms "$LAB_RUN/logs/batond-$a.log" "member $g \\(id [0-9]+\\): [a-z]+ -> failed" "$t0") &&
+    live_at=$(log_ms "$LAB_RUN/logs/batond-$a.log" "xdp: table generation [0-9]+ live" "$failed_at"); then
+    silent=$(grep -E "member $g \\(id [0-9]+\\): [a-z]+ -> failed" "$LAB_RUN/logs/batond-$a.log" |
+      tail -1 | sed -nE 's/.*no heartbeat for ([0-9]+) ms.*/\1/p')
+    timing="; batond on $a: failed ${silent:-?} ms after its last heartbeat, patched table live $((live_at - failed_at)) ms later"
+  fi
+  DRILL_NOTE[$name]="$g is $(member_state "$g")$timing"
+}
+
+# log_ms FILE REGEX AFTER_MS: the time (ms since 1970) of the first line of a daemon log
+# matching REGEX that was written at or after AFTER_MS. Log lines start with
+# "2026-11-26T02:00:08.057" (local time).
+log_ms() {
+  local line ts
+  while IFS= read -r line; do
+    ts=$(date -d "$(cut -c1-23 <<<"$line" | tr T ' ')" +%s%3N 2>/dev/null) || continue
+    if ((ts >= $3)); then echo "$ts"; return 0; fi
+  done < <(grep -E "$2" "$1" 2>/dev/null)
+  return 1
 }
 
 # The table: one row per probe window, exactly as the probe reported it.
