@@ -163,7 +163,7 @@ TEST_F(AgentCoreTest, CommandsChangeAdminStateAndAreAnswered) {
   ASSERT_TRUE(persisted[0].record);
   EXPECT_EQ(persisted[0].record->state.state, Admin::down);
   run(10ms);
-  const auto& hb = std::get<control::Heartbeat>(drain().back().body);
+  auto hb = std::get<control::Heartbeat>(drain().back().body);
   EXPECT_EQ(hb.admin, Admin::down);
   EXPECT_TRUE(hb.admin_persistent);
 
