@@ -294,6 +294,7 @@ void DaemonImpl::schedule_tick() {
 
 void DaemonImpl::tick() {
   TimePoint now = loop_.clock().now();
+  if (stopping_) return;  // leaving: no more decisions (the peer has taken over)
   apply(core_.tick(now));
   peer_tick(now);
   // Every agent hears from us at least once a second (the table, again): an agent that hears

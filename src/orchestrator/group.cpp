@@ -274,6 +274,12 @@ Effects GroupCore::on_table_ack(TimePoint, const control::Header& h, const contr
 Effects GroupCore::tick(TimePoint now) {
   Effects fx;
   const Duration limit = settings_.heartbeat_interval * settings_.miss_count;
+  // If we ourselves were held up longer than a heartbeat interval, the heartbeats of that
+  // time may still be waiting in the socket: judge nobody on this tick. The next one, after
+  // the loop has read them, will.
+  bool stalled = last_tick_ && now - *last_tick_ > settings_.heartbeat_interval;
+  last_tick_ = now;
+  if (stalled) return fx;
   std::vector<std::string> failed;
   for (auto& m : members_) {
     if (m.last_heartbeat && m.state != MemberState::failed &&

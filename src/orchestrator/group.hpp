@@ -94,6 +94,9 @@ class GroupCore {
   Effects on_table_ack(TimePoint now, const control::Header& h, const control::TableAck& a);
 
   // --- time: heartbeat misses, command retries ---
+  // Call often (every few ms). A tick that comes more than a heartbeat interval after the
+  // previous one judges no member: the caller was stalled and may not have read the
+  // heartbeats that arrived meanwhile.
   Effects tick(TimePoint now);
 
   // --- operator ---
@@ -137,6 +140,7 @@ class GroupCore {
   std::uint32_t next_command_ = 1;
   std::uint32_t unknown_registrations_ = 0;
   TimePoint grace_until_{};
+  std::optional<TimePoint> last_tick_;
   bool grace_over_ = false;
 };
 

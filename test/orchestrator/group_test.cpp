@@ -45,6 +45,14 @@ control::Register reg(const char* name, Admin admin = Admin::up, bool persistent
   return r;
 }
 
+// Ticks the core as the shell does, every 2 ms, over the 20 ms before `to` and at `to`.
+Effects tick_to(GroupCore& c, TimePoint to) {
+  Effects all;
+  for (TimePoint t = to - 20ms; t < to; t += 2ms) all.merge(c.tick(t));
+  all.merge(c.tick(to));
+  return all;
+}
+
 class GroupTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -124,9 +132,9 @@ TEST_F(GroupTest, ThreeMissedHeartbeatsFailAMemberAndOnlyItsBucketsMove) {
   now += 20ms;  // 20 ms since the last heartbeat: not yet
   for (std::uint32_t i = 1; i <= 5; ++i)
     if (i != 3) core->on_heartbeat(now, from(100 + i), control::Heartbeat{});
-  EXPECT_FALSE(core->tick(now).table);
+  EXPECT_FALSE(tick_to(*core, now).table);
   now += 11ms;  // 31 ms since gw3's last heartbeat
-  auto fx = core->tick(now);
+  auto fx = tick_to(*core, now);
   ASSERT_TRUE(fx.table);
   EXPECT_EQ(core->find("gw3")->state, MemberState::failed);
   EXPECT_EQ(fx.table->generation(), before.generation() + 1);
@@ -165,10 +173,10 @@ TEST_F(GroupTest, OperatorDownSendsACommandUntilTheAgentConfirmsAndIsAudited) {
   // Unanswered: sent again after the retry interval, with the same id.
   now += 5ms;
   heartbeat_all();
-  EXPECT_TRUE(core->tick(now).sends.empty());
+  EXPECT_TRUE(tick_to(*core, now).sends.empty());
   now += 100ms;
   heartbeat_all();
-  auto retry = core->tick(now);
+  auto retry = tick_to(*core, now);
   ASSERT_EQ(retry.sends.size(), 1u);
   EXPECT_EQ(std::get<control::Command>(retry.sends[0].body).command_id, cmd->command_id);
   // The agent reports down -p in its heartbeat: confirmed, no more retries, still down.
@@ -181,7 +189,7 @@ TEST_F(GroupTest, OperatorDownSendsACommandUntilTheAgentConfirmsAndIsAudited) {
   now += 200ms;
   heartbeat_all();
   core->on_heartbeat(now, from(102), hb);
-  EXPECT_TRUE(core->tick(now).sends.empty());
+  EXPECT_TRUE(tick_to(*core, now).sends.empty());
   EXPECT_EQ(core->find("gw2")->state, MemberState::down);
 }
 
@@ -241,9 +249,9 @@ TEST_F(GroupTest, TheStandbyFollowsThePeersTablesAndContinuesFromThemOnTakeover)
     core->on_heartbeat(now, from(100 + i), control::Heartbeat{});
     standby.on_heartbeat(now, from(100 + i), control::Heartbeat{});
   }
-  auto fx = core->tick(now);
+  auto fx = tick_to(*core, now);
   ASSERT_TRUE(fx.table);
-  EXPECT_FALSE(standby.tick(now).table);
+  EXPECT_FALSE(tick_to(standby, now).table);
   standby.adopt_peer_table(now, *fx.table);
   // The active dies; the standby takes over at the same generation: nothing moves.
   auto takeover = standby.set_role(now, Role::active);
@@ -310,7 +318,7 @@ TEST(GroupRestart, ATakeoverRightAfterStartKeepsTheMembersOfTheAdoptedTableUntil
   for (std::uint32_t i = 1; i <= 3; ++i)
     restarted->on_heartbeat(t0 + 4990ms, from(100 + i), control::Heartbeat{});
   EXPECT_TRUE(restarted->table().same_buckets(active->table()));
-  auto after = restarted->tick(t0 + 5s);
+  auto after = tick_to(*restarted, t0 + 5s);
   ASSERT_TRUE(after.table);
   auto counts = after.table->counts();
   EXPECT_EQ(counts.size() > 4 ? counts[4] : 0u, 0u);
@@ -325,6 +333,31 @@ TEST(GroupRestart, AFreshGroupDistributesOnlyToRegisteredMembers) {
   auto fx = g->on_register(t0, from(101), reg("gw1"), "x");
   ASSERT_TRUE(fx.table);
   EXPECT_EQ(fx.table->counts()[1], fx.table->size());
+}
+
+}  // namespace
+}  // namespace baton::orchestrator
+
+namespace baton::orchestrator {
+namespace {
+
+TEST(GroupStall, ATickAfterOurOwnStallJudgesNobodyTheNextOneDoes) {
+  TimePoint t0{std::chrono::seconds(10)};
+  auto g = GroupCore::create(settings(), t0);
+  ASSERT_TRUE(g);
+  g->set_role(t0, Role::active);
+  g->on_register(t0, from(101), reg("gw1"), "x");
+  g->on_register(t0, from(102), reg("gw2"), "x");
+  EXPECT_FALSE(g->tick(t0 + 2ms).table);
+  // The loop was held up 60 ms (a blocking call): gw1's heartbeats are still unread.
+  EXPECT_FALSE(g->tick(t0 + 62ms).table);
+  EXPECT_EQ(g->find("gw1")->state, MemberState::active);
+  // The loop reads them (gw1 only; gw2 really is silent), then ticks again.
+  g->on_heartbeat(t0 + 62ms, from(101), control::Heartbeat{});
+  auto fx = g->tick(t0 + 64ms);
+  ASSERT_TRUE(fx.table);
+  EXPECT_EQ(g->find("gw1")->state, MemberState::active);
+  EXPECT_EQ(g->find("gw2")->state, MemberState::failed);
 }
 
 }  // namespace
