@@ -26,8 +26,8 @@ std::size_t page_round(std::size_t n) {
   return (n + page - 1) / page * page;
 }
 
-Error sys_err(std::string_view what) {
-  return err("{}: {}", what, std::strerror(errno));
+Error sys_err(std::string_view what, int e = errno) {
+  return err("{}: {}", what, std::strerror(e));
 }
 
 Status update(int fd, const void* key, const void* value, std::string_view what) {
@@ -59,12 +59,19 @@ LibbpfMapWriter::~LibbpfMapWriter() {
   munmap(table_, page_round(kTableBytes));
 }
 
+namespace {
+// MEMBARRIER_CMD_GLOBAL returns after synchronize_rcu(); 0 or the errno.
+int grace_period() {
+  return syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0 ? 0 : errno;
+}
+}  // namespace
+
 Status LibbpfMapWriter::wait_for_readers() {
   if (!slot_may_be_read_) return {};
-  // MEMBARRIER_CMD_GLOBAL returns after synchronize_rcu().
-  if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) != 0)
+  int e = grace_.valid() ? grace_.get() : grace_period();
+  if (e != 0)
     return sys_err("membarrier(MEMBARRIER_CMD_GLOBAL), needed to wait for XDP readers of the "
-                   "inactive table slot");
+                   "inactive table slot", e);
   slot_may_be_read_ = false;
   return {};
 }
@@ -87,6 +94,7 @@ Status LibbpfMapWriter::apply_table(const dist::Table& table, dist::Mode mode,
   // Everything above is visible before the program can read `next` as active.
   active.store(next, std::memory_order_release);
   slot_may_be_read_ = true;
+  grace_ = std::async(std::launch::async, grace_period);
   spdlog::info("xdp: table generation {} live ({} buckets, mode {}, slot {})",
                table.generation(), table.size(), dist::mode_name(mode), next);
   return {};

@@ -3,6 +3,7 @@
 // plain stores into the inactive slot and made live with one 32-bit release store.
 #pragma once
 
+#include <future>
 #include <memory>
 
 #include "bpf/map_writer.hpp"
@@ -53,6 +54,9 @@ class LibbpfMapWriter final : public MapWriter {
   baton_state* state_;    // mmap of baton_state
   std::uint16_t* table_;  // mmap of baton_table: [slot][bucket] member ids
   bool slot_may_be_read_ = true;  // a switch happened since the last grace period
+  // The grace period after the last switch, started at once on a thread of its own so that
+  // the next table usually finds it over and does not wait for it.
+  std::future<int> grace_;
 };
 
 }  // namespace baton::bpf
