@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include "dist/flow.hpp"
+#include "orchestrator/api_request.hpp"
 #include "orchestrator/daemon_impl.hpp"
 
 namespace baton::orchestrator {
@@ -20,50 +21,26 @@ std::string mac_text(const std::optional<Mac>& m) {
                      (*m)[3], (*m)[4], (*m)[5]);
 }
 
-Result<std::string> string_field(const json& req, const char* name, bool required) {
-  if (!req.contains(name)) {
-    if (required) return err("request field \"{}\" is missing", name);
-    return std::string();
-  }
-  if (!req[name].is_string()) return err("request field \"{}\" must be a string", name);
-  return req[name].get<std::string>();
-}
-
 }  // namespace
 
-Result<json> DaemonImpl::handle_api(const json& req, const api::Caller& caller) {
-  auto command = string_field(req, "command", true);
-  if (!command) return command.error();
-  if (*command == "show") {
-    auto what = string_field(req, "what", true);
-    if (!what) return what.error();
-    if (*what == "status") return show_status();
-    if (*what == "members") return show_members();
-    if (*what == "distribution") return show_distribution();
-    if (*what == "vrrp") return show_vrrp();
-    return err("unknown \"what\" \"{}\" (status, members, distribution or vrrp)", *what);
+Result<json> DaemonImpl::handle_api(const json& raw, const api::Caller& caller) {
+  auto parsed = parse_api_request(raw);
+  if (!parsed) return parsed.error();
+  if (const auto* show = std::get_if<ShowRequest>(&*parsed)) {
+    switch (show->what) {
+      case ShowWhat::status: return show_status();
+      case ShowWhat::members: return show_members();
+      case ShowWhat::distribution: return show_distribution();
+      case ShowWhat::vrrp: return show_vrrp();
+    }
   }
-  if (*command == "member") {
-    auto action = string_field(req, "action", true);
-    if (!action) return action.error();
-    if (*action != "down" && *action != "up")
-      return err("unknown member action \"{}\" (down or up)", *action);
-    auto name = string_field(req, "name", true);
-    if (!name) return name.error();
-    auto reason = string_field(req, "reason", false);
-    if (!reason) return reason.error();
-    auto who = string_field(req, "who", false);
-    if (!who) return who.error();
-    if (req.contains("persistent") && !req["persistent"].is_boolean())
-      return err("request field \"persistent\" must be true or false");
-    if (*action == "down" && reason->empty())
-      return err("a reason is required to take a member down (--reason)");
+  if (const auto* m = std::get_if<MemberRequest>(&*parsed)) {
     AdminRequest a;
-    a.name = *name;
-    a.state = *action == "down" ? control::Admin::down : control::Admin::up;
-    a.persistent = req.value("persistent", false);
-    a.who = *who;
-    a.reason = *reason;
+    a.name = m->name;
+    a.state = m->state;
+    a.persistent = m->persistent;
+    a.who = m->who;
+    a.reason = m->reason;
     a.caller = fmt::format("uid {} pid {}", caller.uid, caller.pid);
     auto out = core_.admin(loop_.clock().now(), a);
     if (!out) return out.error();
@@ -74,25 +51,19 @@ Result<json> DaemonImpl::handle_api(const json& req, const api::Caller& caller) 
                 {"state", member_state_name(outcome.state)},
                 {"generation", outcome.generation}};
   }
-  if (*command == "failover") {
-    auto who = string_field(req, "who", false);
-    if (!who) return who.error();
-    auto reason = string_field(req, "reason", false);
-    if (!reason) return reason.error();
-    if (core_.role() != Role::active || vrrp_->state() != vrrp::GroupState::master)
-      return err("this orchestrator ({}) is not the active one; run failover on the active",
-                 cfg_.self.name);
-    if (!cfg_.peer) return err("no peer orchestrator is configured: nobody to fail over to");
-    write_audit(fmt::format("who={} caller=\"uid {} pid {}\" action=failover reason=\"{}\" "
-                            "from={} generation={}",
-                            who->empty() ? "unknown" : *who, caller.uid, caller.pid, *reason,
-                            cfg_.self.name, core_.table().generation()));
-    vrrp_->resign();
-    // Resigned for this switchover only: ready to take over again if the peer fails later.
-    loop_.clock().arm(loop_.clock().now() + std::chrono::seconds(2), [this] { vrrp_->unresign(); });
-    return json{{"resigned", true}};
-  }
-  return err("unknown command \"{}\" (show, member or failover)", *command);
+  const auto& f = std::get<FailoverRequest>(*parsed);
+  if (core_.role() != Role::active || vrrp_->state() != vrrp::GroupState::master)
+    return err("this orchestrator ({}) is not the active one; run failover on the active",
+               cfg_.self.name);
+  if (!cfg_.peer) return err("no peer orchestrator is configured: nobody to fail over to");
+  write_audit(fmt::format("who={} caller=\"uid {} pid {}\" action=failover reason=\"{}\" "
+                          "from={} generation={}",
+                          f.who.empty() ? "unknown" : f.who, caller.uid, caller.pid, f.reason,
+                          cfg_.self.name, core_.table().generation()));
+  vrrp_->resign();
+  // Resigned for this switchover only: ready to take over again if the peer fails later.
+  loop_.clock().arm(loop_.clock().now() + std::chrono::seconds(2), [this] { vrrp_->unresign(); });
+  return json{{"resigned", true}};
 }
 
 json DaemonImpl::show_status() const {

@@ -1,0 +1,78 @@
+#include "orchestrator/api_request.hpp"
+
+namespace baton::orchestrator {
+
+using nlohmann::json;
+
+namespace {
+
+Result<std::string> text(const json& req, const char* name, bool required, std::size_t max) {
+  auto it = req.find(name);
+  if (it == req.end()) {
+    if (required) return err("request field \"{}\" is missing", name);
+    return std::string();
+  }
+  if (!it->is_string()) return err("request field \"{}\" must be a string", name);
+  const auto& s = it->get_ref<const std::string&>();
+  if (s.size() > max) return err("request field \"{}\" is longer than {} bytes", name, max);
+  if (s.find('\0') != std::string::npos) return err("request field \"{}\" contains a NUL byte", name);
+  return s;
+}
+
+Result<bool> flag(const json& req, const char* name) {
+  auto it = req.find(name);
+  if (it == req.end()) return false;
+  if (!it->is_boolean()) return err("request field \"{}\" must be true or false", name);
+  return it->get<bool>();
+}
+
+}  // namespace
+
+Result<ApiRequest> parse_api_request(const json& req) {
+  if (!req.is_object()) return err("the request must be a JSON object");
+  auto command = text(req, "command", true, kMaxApiNameBytes);
+  if (!command) return command.error();
+  if (*command == "show") {
+    auto what = text(req, "what", true, kMaxApiNameBytes);
+    if (!what) return what.error();
+    if (*what == "status") return ApiRequest{ShowRequest{ShowWhat::status}};
+    if (*what == "members") return ApiRequest{ShowRequest{ShowWhat::members}};
+    if (*what == "distribution") return ApiRequest{ShowRequest{ShowWhat::distribution}};
+    if (*what == "vrrp") return ApiRequest{ShowRequest{ShowWhat::vrrp}};
+    return err("unknown \"what\" \"{}\" (status, members, distribution or vrrp)", *what);
+  }
+  if (*command == "member") {
+    auto action = text(req, "action", true, kMaxApiNameBytes);
+    if (!action) return action.error();
+    if (*action != "down" && *action != "up")
+      return err("unknown member action \"{}\" (down or up)", *action);
+    MemberRequest m;
+    m.state = *action == "down" ? control::Admin::down : control::Admin::up;
+    auto name = text(req, "name", true, kMaxApiNameBytes);
+    if (!name) return name.error();
+    if (name->empty()) return err("request field \"name\" is empty");
+    auto who = text(req, "who", false, kMaxApiNameBytes);
+    if (!who) return who.error();
+    auto reason = text(req, "reason", false, kMaxApiTextBytes);
+    if (!reason) return reason.error();
+    auto persistent = flag(req, "persistent");
+    if (!persistent) return persistent.error();
+    if (m.state == control::Admin::down && reason->empty())
+      return err("a reason is required to take a member down (--reason)");
+    m.name = std::move(*name);
+    m.who = std::move(*who);
+    m.reason = std::move(*reason);
+    m.persistent = *persistent;
+    return ApiRequest{std::move(m)};
+  }
+  if (*command == "failover") {
+    auto who = text(req, "who", false, kMaxApiNameBytes);
+    if (!who) return who.error();
+    auto reason = text(req, "reason", false, kMaxApiTextBytes);
+    if (!reason) return reason.error();
+    return ApiRequest{FailoverRequest{std::move(*who), std::move(*reason)}};
+  }
+  return err("unknown command \"{}\" (show, member or failover)", *command);
+}
+
+}  // namespace baton::orchestrator

@@ -1,0 +1,42 @@
+// batond's API requests (docs/api.md), parsed from the JSON a client sent into a typed value.
+// Pure: the handler (api_handler.cpp) acts on what this returns. Every error names the field.
+#pragma once
+
+#include <string>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+#include "control/messages.hpp"
+#include "core/result.hpp"
+
+namespace baton::orchestrator {
+
+enum class ShowWhat : std::uint8_t { status, members, distribution, vrrp };
+
+struct ShowRequest {
+  ShowWhat what = ShowWhat::status;
+};
+
+struct MemberRequest {
+  std::string name;
+  control::Admin state = control::Admin::down;
+  bool persistent = false;
+  std::string who;
+  std::string reason;
+};
+
+struct FailoverRequest {
+  std::string who;
+  std::string reason;
+};
+
+using ApiRequest = std::variant<ShowRequest, MemberRequest, FailoverRequest>;
+
+// Limits on free text (longer is an error, not a silent cut).
+inline constexpr std::size_t kMaxApiNameBytes = 64;
+inline constexpr std::size_t kMaxApiTextBytes = 256;
+
+Result<ApiRequest> parse_api_request(const nlohmann::json& request);
+
+}  // namespace baton::orchestrator

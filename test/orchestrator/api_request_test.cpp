@@ -1,0 +1,62 @@
+#include "orchestrator/api_request.hpp"
+
+#include <gtest/gtest.h>
+
+namespace baton::orchestrator {
+namespace {
+
+using nlohmann::json;
+
+std::string error_of(const json& j) {
+  auto r = parse_api_request(j);
+  return r ? "" : r.error().message;
+}
+
+TEST(ApiRequest, ShowsParse) {
+  for (auto [what, want] : {std::pair{"status", ShowWhat::status}, {"members", ShowWhat::members},
+                            {"distribution", ShowWhat::distribution}, {"vrrp", ShowWhat::vrrp}}) {
+    auto r = parse_api_request(json{{"command", "show"}, {"what", what}});
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(std::get<ShowRequest>(*r).what, want);
+  }
+}
+
+TEST(ApiRequest, MemberDownCarriesEverything) {
+  auto r = parse_api_request(json{{"command", "member"}, {"action", "down"}, {"name", "gw2"},
+                                  {"persistent", true}, {"who", "alice"}, {"reason", "patching"}});
+  ASSERT_TRUE(r) << r.error().message;
+  const auto& m = std::get<MemberRequest>(*r);
+  EXPECT_EQ(m.name, "gw2");
+  EXPECT_EQ(m.state, control::Admin::down);
+  EXPECT_TRUE(m.persistent);
+  EXPECT_EQ(m.who, "alice");
+  EXPECT_EQ(m.reason, "patching");
+  auto up = parse_api_request(json{{"command", "member"}, {"action", "up"}, {"name", "gw2"}});
+  ASSERT_TRUE(up);
+  EXPECT_FALSE(std::get<MemberRequest>(*up).persistent);
+}
+
+TEST(ApiRequest, ErrorsNameTheField) {
+  EXPECT_EQ(error_of(json::array()), "the request must be a JSON object");
+  EXPECT_EQ(error_of(json::object()), "request field \"command\" is missing");
+  EXPECT_EQ(error_of(json{{"command", 3}}), "request field \"command\" must be a string");
+  EXPECT_EQ(error_of(json{{"command", "shw"}}), "unknown command \"shw\" (show, member or failover)");
+  EXPECT_EQ(error_of(json{{"command", "show"}}), "request field \"what\" is missing");
+  EXPECT_EQ(error_of(json{{"command", "show"}, {"what", "flows"}}),
+            "unknown \"what\" \"flows\" (status, members, distribution or vrrp)");
+  EXPECT_EQ(error_of(json{{"command", "member"}, {"action", "drain"}, {"name", "gw1"}}),
+            "unknown member action \"drain\" (down or up)");
+  EXPECT_EQ(error_of(json{{"command", "member"}, {"action", "down"}, {"name", "gw1"}}),
+            "a reason is required to take a member down (--reason)");
+  EXPECT_EQ(error_of(json{{"command", "member"}, {"action", "up"}, {"name", ""}}),
+            "request field \"name\" is empty");
+  EXPECT_EQ(error_of(json{{"command", "member"}, {"action", "up"}, {"name", "gw1"}, {"persistent", "yes"}}),
+            "request field \"persistent\" must be true or false");
+  EXPECT_EQ(error_of(json{{"command", "failover"}, {"reason", std::string(300, 'x')}}),
+            "request field \"reason\" is longer than 256 bytes");
+  EXPECT_EQ(error_of(json{{"command", "failover"}, {"who", std::string("a\0b", 3)}}),
+            "request field \"who\" contains a NUL byte");
+}
+
+}  // namespace
+}  // namespace baton::orchestrator
