@@ -5,6 +5,7 @@
 #     switchover hands the active role to the other orchestrator;
 #   - no TCP connection is broken by any orchestrator event;
 #   - a restarted orchestrator comes back as standby (the active stays where it was);
+#   - an upgrade (SIGTERM, then start again) of the active batond hands over and loses nothing;
 #   - the planned switchover loses no UDP packet;
 #   - admin down/up and a member's death are reported with the member's resulting state.
 # Usage: drill_test.sh BUILD_DIR. Exit 77 (skipped) without root or namespaces.
@@ -29,6 +30,8 @@ check() {  # check DESCRIPTION JQ-EXPRESSION (must print true)
 ev() { echo ".events[] | select(.name | test(\"$1\"))"; }
 
 check "kill -9 of the active batond hands over" "[$(ev 'kill -9 batond')] as \$e | (\$e | length > 0) and (\$e | all(.active_before != .active_after))"
+check "an upgrade (SIGTERM and restart of the active batond) hands over" "[$(ev 'upgrade')] as \$e | (\$e | length > 0) and (\$e | all(.active_before != .active_after))"
+check "an upgrade loses no packet" "[$(ev 'upgrade') | .lost_packets] as \$e | (\$e | length > 0) and (\$e | all(. == 0))"
 check "the host's death hands over" "[$(ev 'host .* dies')] as \$e | (\$e | length > 0) and (\$e | all(.active_before != .active_after))"
 check "the planned switchover hands over" "[$(ev 'planned switchover')] as \$e | (\$e | length > 0) and (\$e | all(.active_before != .active_after))"
 check "a restarted batond comes back as standby" "[$(ev 'restarts')] as \$e | (\$e | length > 0) and (\$e | all(.active_before == .active_after))"

@@ -99,6 +99,28 @@ ev_kill_batond() {
   wait_ready 4 30 || drill_abort "the group did not recover after batond restarted on $a"
 }
 
+# A planned restart of the active batond (an upgrade): SIGTERM resigns (the peer takes over
+# after its skew time) and leaves the XDP program forwarding; the new process comes back as
+# standby.
+ev_upgrade_batond() {
+  local a name after pid
+  a=$(the_active) || drill_abort "expected one active orchestrator, found: $a ($(roles))"
+  name="upgrade: batond on $a restarted (SIGTERM)"
+  DRILL_BEFORE[$name]=$a
+  mark "$name"
+  pid=$(pid_of "batond-$a")
+  kill -TERM "$pid"
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  kill -0 "$pid" 2>/dev/null && drill_abort "batond on $a did not exit within 5 s of SIGTERM"
+  start_batond "$a"
+  wait_role "$a" standby 30 2>/dev/null || log "warning: batond on $a did not come back as standby"
+  settle
+  after=$(active_orch)
+  DRILL_AFTER[$name]=$after
+  DRILL_NOTE[$name]="active $a -> $after; $a back as $(role_of "$a")"
+  wait_ready 4 30 || drill_abort "the group did not recover after the upgrade of batond on $a"
+}
+
 ev_host_death() {
   local a name after
   a=$(the_active) || drill_abort "expected one active orchestrator, found: $a ($(roles))"
@@ -280,6 +302,7 @@ cmd_drill() {
   settle
 
   ev_kill_batond
+  ev_upgrade_batond
   ev_host_death
   ev_switchover
   ev_admin gw2 down
