@@ -22,6 +22,36 @@ Status check_admin(Admin a, const char* field) {
   return {};
 }
 
+Status check_endpoint(const SyncEndpoint& e, const char* field) {
+  if (e.family != 0 && e.family != 4 && e.family != 6)
+    return err("{}: address family {} (0 none, 4 or 6)", field, e.family);
+  if (e.family == 0) {
+    if (e.port != 0 || e.address != std::array<std::uint8_t, 16>{})
+      return err("{}: no address family but an address or port", field);
+    return {};
+  }
+  if (e.port == 0) return err("{}: port 0", field);
+  if (e.family == 4)
+    for (std::size_t i = 4; i < 16; ++i)
+      if (e.address[i] != 0) return err("{}: IPv4 address with bytes beyond the fourth", field);
+  return {};
+}
+
+void encode_endpoint(const SyncEndpoint& e, Writer& w) {
+  w.u8(e.family);
+  if (e.family == 0) return;
+  w.bytes(std::span<const std::uint8_t>(e.address.data(), e.family == 4 ? 4 : 16));
+  w.u16(e.port);
+}
+
+void decode_endpoint(Reader& r, SyncEndpoint& e, const char* field) {
+  r.u8(e.family, field);
+  if (r.failed() || (e.family != 4 && e.family != 6)) return;  // 0, or validate() names it
+  std::span<const std::uint8_t> a;
+  if (r.bytes(e.family == 4 ? 4 : 16, a, field)) std::copy(a.begin(), a.end(), e.address.begin());
+  r.u16(e.port, field);
+}
+
 // --- validation -------------------------------------------------------------------------
 
 Status validate(const Register& m) {
@@ -35,7 +65,8 @@ Status validate(const Register& m) {
   return all({wire::check_name(m.name, kMaxNameBytes, "name"),
               check_admin(m.admin.state, "admin state"),
               wire::check_label(m.admin.who, kMaxWhoBytes, "admin who"),
-              wire::check_text(m.admin.reason, kMaxTextBytes, "admin reason")});
+              wire::check_text(m.admin.reason, kMaxTextBytes, "admin reason"),
+              check_endpoint(m.sync, "sync endpoint")});
 }
 
 Status validate(const RegisterAck& m) {
@@ -59,6 +90,26 @@ Status validate(const TablePush& m) {
 }
 
 Status validate(const TableAck&) { return {}; }
+
+Status validate(const GroupInfo& m) {
+  if (m.mode > 1) return err("distribution mode {} (0 general, 1 general-l4)", m.mode);
+  if (m.members.size() > kMaxGroupMembers)
+    return err("{} members, at most {}", m.members.size(), kMaxGroupMembers);
+  for (const auto& g : m.members) {
+    if (g.id == kAnyMemberId) return err("member id 0x{:04x} is reserved", g.id);
+    if (auto s = wire::check_name(g.name, kMaxNameBytes, "member name"); !s) return s;
+    if (auto s = check_endpoint(g.sync, "sync endpoint"); !s)
+      return err("member {}: {}", g.name, s.error().message);
+  }
+  return {};
+}
+
+Status validate(const TablePrepare& m) {
+  if (m.table.size() == 0) return err("table has no buckets");
+  return {};
+}
+
+Status validate(const TablePrepared&) { return {}; }
 
 Status validate(const Command& m) {
   auto kind = static_cast<std::uint8_t>(m.kind);
@@ -90,6 +141,7 @@ void encode(const Register& m, Writer& w) {
   w.u8(m.admin.persistent ? 1 : 0);
   w.str8(m.admin.who);
   w.str16(m.admin.reason);
+  encode_endpoint(m.sync, w);
 }
 
 void encode(const RegisterAck& m, Writer& w) {
@@ -108,11 +160,30 @@ void encode(const Heartbeat& m, Writer& w) {
   w.u8(m.admin_persistent ? 1 : 0);
 }
 
-void encode(const TablePush& m, Writer& w) {
-  auto table = dist::encode_table(m.table, dist::TableWireKind::inputs);
-  w.u64(m.table.generation());
+void encode_table(const dist::Table& t, Writer& w) {
+  auto table = dist::encode_table(t, dist::TableWireKind::inputs);
+  w.u64(t.generation());
   w.u32(static_cast<std::uint32_t>(table.size()));
   w.bytes(table);
+}
+
+void encode(const TablePush& m, Writer& w) { encode_table(m.table, w); }
+void encode(const TablePrepare& m, Writer& w) { encode_table(m.table, w); }
+
+void encode(const GroupInfo& m, Writer& w) {
+  w.u8(m.mode);
+  w.u32(m.seed);
+  w.u16(static_cast<std::uint16_t>(m.members.size()));
+  for (const auto& g : m.members) {
+    w.u16(g.id);
+    w.str8(g.name);
+    encode_endpoint(g.sync, w);
+  }
+}
+
+void encode(const TablePrepared& m, Writer& w) {
+  w.u64(m.generation);
+  w.u64(m.connections);
 }
 
 void encode(const TableAck& m, Writer& w) { w.u64(m.generation); }
@@ -157,6 +228,7 @@ Result<Body> decode_register(Reader& r) {
   r.boolean(m.admin.persistent, "admin persistent");
   r.str8(m.admin.who, "admin who");
   r.str16(m.admin.reason, "admin reason");
+  decode_endpoint(r, m.sync, "sync endpoint");
   m.admin.state = static_cast<Admin>(admin);
   if (r.failed()) return Error{r.error()};
   return Body{std::move(m)};
@@ -186,7 +258,7 @@ Result<Body> decode_heartbeat(Reader& r) {
   return Body{m};
 }
 
-Result<Body> decode_table_push(Reader& r) {
+Result<dist::Table> decode_table_field(Reader& r) {
   std::uint64_t generation = 0;
   std::uint32_t length = 0;
   std::span<const std::uint8_t> bytes;
@@ -202,7 +274,46 @@ Result<Body> decode_table_push(Reader& r) {
   if (!table) return err("table: {}", table.error().message);
   if (table->generation() != generation)
     return err("generation {} but the table is generation {}", generation, table->generation());
-  return Body{TablePush{std::move(table).value()}};
+  return table;
+}
+
+Result<Body> decode_table_push(Reader& r) {
+  auto t = decode_table_field(r);
+  if (!t) return t.error();
+  return Body{TablePush{std::move(t).value()}};
+}
+
+Result<Body> decode_table_prepare(Reader& r) {
+  auto t = decode_table_field(r);
+  if (!t) return t.error();
+  return Body{TablePrepare{std::move(t).value()}};
+}
+
+Result<Body> decode_group_info(Reader& r) {
+  GroupInfo m;
+  std::uint16_t count = 0;
+  r.u8(m.mode, "distribution mode");
+  r.u32(m.seed, "hash seed");
+  r.u16(count, "member count");
+  if (!r.failed() && count > kMaxGroupMembers)
+    return err("{} members, at most {}", count, kMaxGroupMembers);
+  for (std::uint16_t i = 0; i < count && !r.failed(); ++i) {
+    GroupMember g;
+    r.u16(g.id, "member id");
+    r.str8(g.name, "member name");
+    decode_endpoint(r, g.sync, "sync endpoint");
+    m.members.push_back(std::move(g));
+  }
+  if (r.failed()) return Error{r.error()};
+  return Body{std::move(m)};
+}
+
+Result<Body> decode_table_prepared(Reader& r) {
+  TablePrepared m;
+  r.u64(m.generation, "generation");
+  r.u64(m.connections, "connections");
+  if (r.failed()) return Error{r.error()};
+  return Body{m};
 }
 
 Result<Body> decode_table_ack(Reader& r) {
@@ -245,6 +356,9 @@ Result<Body> decode_fields(MessageType t, Reader& r) {
     case MessageType::table_ack: return decode_table_ack(r);
     case MessageType::command: return decode_command(r);
     case MessageType::command_result: return decode_command_result(r);
+    case MessageType::group_info: return decode_group_info(r);
+    case MessageType::table_prepare: return decode_table_prepare(r);
+    case MessageType::table_prepared: return decode_table_prepared(r);
   }
   return err("type {} has no body decoder", static_cast<int>(t));
 }

@@ -11,16 +11,23 @@ std::string_view message_type_name(MessageType t) {
     case MessageType::table_ack: return "table-ack";
     case MessageType::command: return "command";
     case MessageType::command_result: return "command-result";
+    case MessageType::group_info: return "group-info";
+    case MessageType::table_prepare: return "table-prepare";
+    case MessageType::table_prepared: return "table-prepared";
   }
   return "unknown";
 }
 
 MessageType type_of(const Body& b) { return static_cast<MessageType>(b.index() + 1); }
 
-bool TablePush::operator==(const TablePush& o) const {
-  return table.generation() == o.table.generation() && table.size() == o.table.size() &&
-         table.base_members() == o.table.base_members() && table.failed() == o.table.failed() &&
-         table.same_buckets(o.table);
+namespace {
+bool same_table(const dist::Table& a, const dist::Table& b) {
+  return a.generation() == b.generation() && a.size() == b.size() &&
+         a.base_members() == b.base_members() && a.failed() == b.failed() && a.same_buckets(b);
 }
+}  // namespace
+
+bool TablePush::operator==(const TablePush& o) const { return same_table(table, o.table); }
+bool TablePrepare::operator==(const TablePrepare& o) const { return same_table(table, o.table); }
 
 }  // namespace baton::control

@@ -21,12 +21,15 @@ enum class MessageType : std::uint8_t {
   table_push = 4,    // orchestrator → agent
   table_ack = 5,     // agent → orchestrator
   command = 6,       // orchestrator → agent
-  command_result = 7 // agent → orchestrator
+  command_result = 7, // agent → orchestrator
+  group_info = 8,     // orchestrator → agent: distribution parameters, members' sync endpoints
+  table_prepare = 9,  // orchestrator → agent: the next table, not yet live (planned change)
+  table_prepared = 10 // agent → orchestrator: moving connections are on their new owners
 };
-inline constexpr std::uint8_t kMaxMessageType = 7;
+inline constexpr std::uint8_t kMaxMessageType = 10;
 
 // "register", "register-ack", "heartbeat", "table-push", "table-ack", "command",
-// "command-result"; "unknown" for anything else.
+// "command-result", "group-info", "table-prepare", "table-prepared"; "unknown" otherwise.
 std::string_view message_type_name(MessageType t);
 
 // Limits (checked by encoder and decoder alike).
@@ -35,6 +38,7 @@ inline constexpr std::size_t kMaxIfnameBytes = 15;    // interface names (IFNAMS
 inline constexpr std::size_t kMaxWhoBytes = 64;       // who: 0..64, bytes 0x20-0x7E
 inline constexpr std::size_t kMaxTextBytes = 256;     // reason/detail: 0..256, any byte but NUL
 inline constexpr std::size_t kMaxInterfaces = 16;
+inline constexpr std::size_t kMaxGroupMembers = 1024;  // entries in a GROUP_INFO
 inline constexpr std::uint16_t kMaxCpuPermille = 1000;
 inline constexpr std::uint32_t kMinHeartbeatUs = 1'000;
 inline constexpr std::uint32_t kMaxHeartbeatUs = 10'000'000;
@@ -64,12 +68,21 @@ struct AdminState {
   bool operator==(const AdminState&) const = default;
 };
 
+// Where a member's agent listens for HyperSync (docs/hypersync.md). family 0: none.
+struct SyncEndpoint {
+  std::uint8_t family = 0;                 // 0 (none), 4 or 6
+  std::array<std::uint8_t, 16> address{};  // network order; IPv4 in the first 4 bytes
+  std::uint16_t port = 0;
+  bool operator==(const SyncEndpoint&) const = default;
+};
+
 struct Register {
   std::string name;
   dist::MemberId requested_id = kAnyMemberId;
   std::uint32_t capabilities = 0;
   std::vector<Interface> interfaces;
   AdminState admin;
+  SyncEndpoint sync;  // family 0 if the member does not take part in HyperSync
   bool operator==(const Register&) const = default;
 };
 
@@ -128,9 +141,40 @@ struct CommandResult {
   bool operator==(const CommandResult&) const = default;
 };
 
+struct GroupMember {
+  dist::MemberId id = 0;
+  std::string name;
+  SyncEndpoint sync;
+  bool operator==(const GroupMember&) const = default;
+};
+
+// What an agent needs besides the table to replicate connections: how the data path hashes
+// (so the agent computes the same bucket for a connection) and where every member's
+// HyperSync endpoint is. Sent with every table push.
+struct GroupInfo {
+  std::uint8_t mode = 0;      // dist::Mode: 0 general, 1 general-l4
+  std::uint32_t seed = 0;     // the flow hash seed
+  std::vector<GroupMember> members;
+  bool operator==(const GroupInfo&) const = default;
+};
+
+// A planned change, step 1 (docs/hypersync.md, "Planned changes"): the next table, which is
+// not live yet. Each agent sends the connections of the buckets it owns that move to their
+// new owners, and answers TABLE_PREPARED once the new owners acknowledged them.
+struct TablePrepare {
+  dist::Table table;
+  bool operator==(const TablePrepare& o) const;
+};
+
+struct TablePrepared {
+  std::uint64_t generation = 0;
+  std::uint64_t connections = 0;  // connections this member handed over for the change
+  bool operator==(const TablePrepared&) const = default;
+};
+
 // Alternatives in MessageType order (index + 1 == type).
 using Body = std::variant<Register, RegisterAck, Heartbeat, TablePush, TableAck, Command,
-                          CommandResult>;
+                          CommandResult, GroupInfo, TablePrepare, TablePrepared>;
 
 MessageType type_of(const Body& b);
 

@@ -186,9 +186,64 @@ TEST(ControlBody, TablePushRejections) {
                    "table: needs 65535 bytes");
 }
 
+TEST(ControlBody, SyncEndpointRules) {
+  auto r = sample<Register>();
+  r.sync = {};
+  auto none = *encode_body(Body{r});
+  auto four = *encode_body(Body{sample<Register>()});
+  EXPECT_EQ(four.size(), none.size() + 4 + 2);  // family byte in both; address and port
+  auto back = decode_body(MessageType::register_, none);
+  ASSERT_TRUE(back.ok()) << back.drop().message;
+  EXPECT_EQ(std::get<Register>(*back).sync, SyncEndpoint{});
+  r.sync = {5, {}, 1};
+  expect_invalid(Body{r}, "sync endpoint: address family 5");
+  r.sync = {4, {10, 3, 0, 11}, 0};
+  expect_invalid(Body{r}, "sync endpoint: port 0");
+  r.sync = {4, {10, 3, 0, 11, 1}, 7702};
+  expect_invalid(Body{r}, "IPv4 address with bytes beyond the fourth");
+  r.sync = {0, {}, 7702};
+  expect_invalid(Body{r}, "no address family but an address or port");
+  // A family byte of 5 on the wire.
+  auto bad = four;
+  bad[bad.size() - 7] = 5;
+  expect_malformed(MessageType::register_, std::span(bad).first(bad.size() - 6),
+                   "address family 5");
+}
+
+TEST(ControlBody, GroupInfoRules) {
+  auto g = sample<GroupInfo>();
+  auto bytes = *encode_body(Body{g});
+  auto back = decode_body(MessageType::group_info, bytes);
+  ASSERT_TRUE(back.ok()) << back.drop().message;
+  EXPECT_EQ(std::get<GroupInfo>(*back), g);
+  g.mode = 2;
+  expect_invalid(Body{g}, "distribution mode 2");
+  g = sample<GroupInfo>();
+  g.members[1].name = "has space";
+  expect_invalid(Body{g}, "member name");
+  g = sample<GroupInfo>();
+  g.members[0].id = kAnyMemberId;
+  expect_invalid(Body{g}, "member id 0xffff is reserved");
+  g.members.assign(kMaxGroupMembers + 1, GroupMember{1, "gw", {}});
+  expect_invalid(Body{g}, "1025 members, at most 1024");
+  // A count above the limit on the wire is refused before reading the entries.
+  expect_malformed(MessageType::group_info, patched(Body{sample<GroupInfo>()}, 5, {0x01, 0x04}),
+                   "1025 members, at most 1024");
+}
+
+TEST(ControlBody, TablePrepareCarriesTheNextTable) {
+  auto p = sample<TablePrepare>();
+  auto back = decode_body(MessageType::table_prepare, *encode_body(Body{p}));
+  ASSERT_TRUE(back.ok()) << back.drop().message;
+  EXPECT_EQ(std::get<TablePrepare>(*back), p);
+  expect_malformed(MessageType::table_prepare, patched(Body{p}, 0, {44}),
+                   "table-prepare: generation 44 but the table is generation 43");
+}
+
 TEST(ControlBody, TypeNames) {
-  const char* names[] = {"register",  "register-ack", "heartbeat",     "table-push",
-                         "table-ack", "command",      "command-result"};
+  const char* names[] = {"register",      "register-ack",   "heartbeat",  "table-push",
+                         "table-ack",     "command",        "command-result", "group-info",
+                         "table-prepare", "table-prepared"};
   for (std::uint8_t t = 1; t <= kMaxMessageType; ++t)
     EXPECT_EQ(message_type_name(static_cast<MessageType>(t)), names[t - 1]);
   EXPECT_EQ(message_type_name(static_cast<MessageType>(0)), "unknown");

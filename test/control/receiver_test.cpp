@@ -33,11 +33,16 @@ struct ControlReceiver : ::testing::Test {
   }
 };
 
+bool from_orchestrator(MessageType t) {
+  return t == MessageType::register_ack || t == MessageType::table_push ||
+         t == MessageType::command || t == MessageType::group_info ||
+         t == MessageType::table_prepare;
+}
+
 TEST_F(ControlReceiver, AcceptsEveryAgentMessageAndCounts) {
   for (const auto& b : sample_bodies()) {
     auto t = type_of(b);
-    if (t == MessageType::register_ack || t == MessageType::table_push || t == MessageType::command)
-      continue;  // orchestrator → agent
+    if (from_orchestrator(t)) continue;
     bool first = t == MessageType::register_;
     auto msg = *agent.seal(first ? kAnyRecipient : kOrchestratorId,
                            first ? kUnknownEpoch : kOrchestratorEpoch, b);
@@ -46,7 +51,7 @@ TEST_F(ControlReceiver, AcceptsEveryAgentMessageAndCounts) {
     EXPECT_EQ(got.message->body, b);
     EXPECT_EQ(got.message->header.sender_id, kAgentId);
   }
-  EXPECT_EQ(orch.accepted(), 4u);
+  EXPECT_EQ(orch.accepted(), 5u);
   EXPECT_EQ(orch.drops().total(), 0u);
 }
 
@@ -55,13 +60,12 @@ TEST_F(ControlReceiver, AgentAcceptsOrchestratorMessages) {
   Sender orch_tx{test_key(), kOrchestratorId, kOrchestratorEpoch};
   for (const auto& b : sample_bodies()) {
     auto t = type_of(b);
-    if (t != MessageType::register_ack && t != MessageType::table_push && t != MessageType::command)
-      continue;
+    if (!from_orchestrator(t)) continue;
     auto got = agent_rx.receive(*orch_tx.seal(kAgentId, kAgentEpoch, b));
     ASSERT_TRUE(got.accepted()) << got.drop->message;
     EXPECT_EQ(got.message->body, b);
   }
-  EXPECT_EQ(agent_rx.accepted(), 3u);
+  EXPECT_EQ(agent_rx.accepted(), 5u);
 }
 
 TEST_F(ControlReceiver, ReplayedMessageDroppedAndCounted) {

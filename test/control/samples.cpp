@@ -19,10 +19,12 @@ std::vector<Body> sample_bodies() {
                     {Side::internal, "eth2", {0x02, 0, 0, 0, 0x01, 0x02}},
                     {Side::sync, "sync0", {0x02, 0, 0, 0, 0x01, 0x03}}};
   reg.admin = {Admin::down, true, "alice", "kernel upgrade, ticket 4711"};
+  reg.sync = {4, {10, 3, 0, 11}, 7702};
 
   std::vector<dist::MemberSpec> members{{1, 100}, {2, 100}, {3, 50}, {4, 200}};
   dist::Table table = *dist::Table::build(members, 4099, 41);
   table = *table.without(2);
+  dist::Table next = *dist::Table::build(members, 4099, 43);
 
   return {
       Body{reg},
@@ -32,12 +34,18 @@ std::vector<Body> sample_bodies() {
       Body{TableAck{42}},
       Body{Command{9, CommandKind::admin_down, true, "root via batonctl", "replace PSU"}},
       Body{CommandResult{9, CommandStatus::done, "down (persistent)"}},
+      Body{GroupInfo{1, 0x5eed, {{1, "gw1", {4, {10, 3, 0, 11}, 7702}},
+                                 {3, "gw-3", {6, {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3}, 7702}},
+                                 {4, "gw4", {}}}}},
+      Body{TablePrepare{next}},
+      Body{TablePrepared{43, 1200}},
   };
 }
 
 Header sample_header(MessageType t, std::uint64_t sequence) {
   bool from_agent = t == MessageType::register_ || t == MessageType::heartbeat ||
-                    t == MessageType::table_ack || t == MessageType::command_result;
+                    t == MessageType::table_ack || t == MessageType::command_result ||
+                    t == MessageType::table_prepared;
   Header h;
   h.sequence = sequence;
   if (from_agent) {
