@@ -351,10 +351,23 @@ void DaemonImpl::apply(Effects&& fx) {
 void DaemonImpl::push_table_to_agent(const Member& m) {
   auto addr = agent_addr_.find(m.id);
   if (!m.agent || addr == agent_addr_.end() || core_.table().generation() == 0) return;
+  // GROUP_INFO first: an agent needs the hash parameters and its peers' sync endpoints to
+  // act on the table.
+  if (auto s = control_->send(addr->second, m.agent->node_id, m.agent->epoch, group_info()); !s)
+    spdlog::debug("{}", s.error().message);
   if (auto s = control_->send(addr->second, m.agent->node_id, m.agent->epoch,
                               control::TablePush{core_.table()});
       !s)
     spdlog::debug("{}", s.error().message);
+}
+
+control::GroupInfo DaemonImpl::group_info() const {
+  control::GroupInfo g;
+  g.mode = static_cast<std::uint8_t>(cfg_.distribution.mode);
+  g.seed = cfg_.distribution.seed;
+  for (const auto& m : core_.members())
+    if (m.hypersync) g.members.push_back({m.id, m.name.substr(0, control::kMaxNameBytes), m.sync});
+  return g;
 }
 
 void DaemonImpl::on_control(const control::Received& r, const Peer& from) {
@@ -390,6 +403,8 @@ void DaemonImpl::on_control(const control::Received& r, const Peer& from) {
     fx = core_.on_command_result(now, msg.header, *cr);
   } else if (const auto* ta = std::get_if<control::TableAck>(&msg.body)) {
     fx = core_.on_table_ack(now, msg.header, *ta);
+  } else if (const auto* tp = std::get_if<control::TablePrepared>(&msg.body)) {
+    fx = core_.on_table_prepared(now, msg.header, *tp);
   }
   apply(std::move(fx));
 }

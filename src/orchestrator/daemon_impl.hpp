@@ -67,6 +67,7 @@ class DaemonImpl final : public Daemon {
   void apply(Effects&& fx);
   void on_control(const control::Received& r, const Peer& from);
   void push_table_to_agent(const Member& m);
+  control::GroupInfo group_info() const;
   void write_audit(const std::string& line);
   // metrics.cpp
   Status open_metrics();

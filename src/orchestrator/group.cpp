@@ -127,7 +127,10 @@ bool GroupCore::in_service(const Member& m, TimePoint now) const {
 }
 
 void GroupCore::recompute(TimePoint now, Effects& fx, std::string_view why) {
-  if (following_peer()) return;  // the active decides; we install what it pushes
+  if (following_peer()) {  // the active decides; we install what it pushes
+    pending_.reset();
+    return;
+  }
   std::vector<dist::MemberId> next;
   for (auto id : removed_) {
     const Member* m = find_id(id);
@@ -137,26 +140,109 @@ void GroupCore::recompute(TimePoint now, Effects& fx, std::string_view why) {
     if (m.spare || in_service(m, now)) continue;
     if (std::find(next.begin(), next.end(), m.id) == next.end()) next.push_back(m.id);
   }
-  if (next == removed_ && table_.generation() != 0) return;
+  if (next == removed_ && table_.generation() != 0) {
+    if (pending_) {
+      fx.log.push_back(fmt::format("planned change to generation {} dropped: {} undid it",
+                                   pending_->table.generation(), why));
+      pending_.reset();
+    }
+    return;
+  }
+  if (pending_ && pending_->removed == next) return;  // still preparing exactly this
   // Before any member is in service there is nothing to distribute: leave the data path
   // alone (after a restart it still forwards with the table the previous run left).
   if (table_.generation() == 0 && next.size() == base_.size()) return;
-  std::uint64_t gen = table_.generation() + 1;
+  std::uint64_t gen = std::max(table_.generation(), last_generation_) + 1;
   auto t = dist::Table::replay(base_, next, settings_.buckets, gen);
   if (!t) {  // inputs come from a validated configuration: this cannot fail
     fx.log.push_back(fmt::format("cannot compute table generation {}: {}", gen, t.error().message));
     return;
   }
-  removed_ = std::move(next);
-  table_ = std::move(*t);
+  last_generation_ = gen;
+  if (pending_)
+    fx.log.push_back(fmt::format("planned change to generation {} superseded by generation {}",
+                                 pending_->table.generation(), gen));
+  pending_.reset();
+  std::vector<dist::MemberId> waiting;
+  if (table_.generation() != 0 && planned(next)) waiting = handing_over(*t);
+  if (waiting.empty()) {
+    commit(std::move(*t), std::move(next), std::string(why), fx);
+    return;
+  }
+  pending_ = PendingChange{std::move(*t), std::move(next), std::string(why), now, now,
+                           std::move(waiting), 0};
+  std::vector<std::string> names;
+  for (auto id : pending_->waiting) names.push_back(find_id(id)->name);
+  fx.log.push_back(fmt::format("planned change to generation {} ({}): preparing; {} hand their "
+                               "moving connections over first",
+                               gen, why, fmt::join(names, ", ")));
+  send_prepare(now, fx);
+}
+
+bool GroupCore::planned(const std::vector<dist::MemberId>& next) const {
+  for (auto id : next) {
+    if (std::find(removed_.begin(), removed_.end(), id) != removed_.end()) continue;
+    const Member* m = find_id(id);
+    // Leaving by failure or by never registering is not planned: its connections are on
+    // their successors already, and nobody can hand anything over for it.
+    if (m == nullptr || m->state == MemberState::failed || m->state == MemberState::unregistered)
+      return false;
+  }
+  return true;
+}
+
+std::vector<dist::MemberId> GroupCore::handing_over(const dist::Table& next) const {
+  std::vector<bool> moves(table_.size() > 0 ? dist::kMaxMembers : 0, false);
+  for (std::uint32_t b = 0; b < table_.size() && b < next.size(); ++b) {
+    auto from = table_.owner(b);
+    if (from != next.owner(b) && from < moves.size()) moves[from] = true;
+  }
+  std::vector<dist::MemberId> out;
+  for (const auto& m : members_) {
+    if (m.id >= moves.size() || !moves[m.id]) continue;
+    if (!m.agent || !m.hypersync || m.state == MemberState::failed) continue;
+    out.push_back(m.id);
+  }
+  return out;
+}
+
+void GroupCore::send_prepare(TimePoint now, Effects& fx) {
+  pending_->sent = now;
+  for (auto id : pending_->waiting) fx.sends.push_back({id, control::TablePrepare{pending_->table}});
+}
+
+void GroupCore::commit(dist::Table t, std::vector<dist::MemberId> removed, std::string why,
+                       Effects& fx) {
+  removed_ = std::move(removed);
+  table_ = std::move(t);
   std::string out;
   for (auto id : removed_) {
     const Member* m = find_id(id);
     out += fmt::format("{}{}", out.empty() ? "" : ",", m ? m->name : std::to_string(id));
   }
-  fx.log.push_back(fmt::format("table generation {}: {} (out of service: {})", gen, why,
-                               out.empty() ? "none" : out));
+  fx.log.push_back(fmt::format("table generation {}: {} (out of service: {})",
+                               table_.generation(), why, out.empty() ? "none" : out));
   fx.table = table_;
+}
+
+Effects GroupCore::on_table_prepared(TimePoint now, const control::Header& h,
+                                     const control::TablePrepared& p) {
+  Effects fx;
+  const Member* m = find_node(h.sender_id);
+  if (m == nullptr || !pending_ || pending_->table.generation() != p.generation) return fx;
+  auto it = std::find(pending_->waiting.begin(), pending_->waiting.end(), m->id);
+  if (it == pending_->waiting.end()) return fx;
+  pending_->waiting.erase(it);
+  pending_->handed_over += p.connections;
+  if (!pending_->waiting.empty()) return fx;
+  auto ms = std::chrono::duration_cast<std::chrono::microseconds>(now - pending_->started);
+  PendingChange done = std::move(*pending_);
+  pending_.reset();
+  commit(std::move(done.table), std::move(done.removed),
+         fmt::format("{} (prepared in {:.1f} ms, {} connections handed over)", done.why,
+                     static_cast<double>(ms.count()) / 1000.0, done.handed_over),
+         fx);
+  return fx;
 }
 
 Effects GroupCore::on_register(TimePoint now, const control::Header& h, const control::Register& r,
@@ -179,6 +265,8 @@ Effects GroupCore::on_register(TimePoint now, const control::Header& h, const co
   bool same_session = again && m->agent->node_id == h.sender_id && m->agent->epoch == h.sender_epoch;
   m->agent = AgentSession{h.sender_id, h.sender_epoch, from};
   m->last_heartbeat = now;
+  m->sync = r.sync;
+  m->hypersync = (r.capabilities & control::kCapHyperSync) != 0 && r.sync.family != 0;
   m->admin = AdminRecord{r.admin.state, r.admin.persistent, r.admin.who, r.admin.reason, now};
   if (m->requested && m->requested->state == r.admin.state &&
       m->requested->persistent == r.admin.persistent)
@@ -295,6 +383,21 @@ Effects GroupCore::tick(TimePoint now) {
       send_command(m, now, fx);
   }
   if (!failed.empty()) recompute(now, fx, fmt::format("{} failed", fmt::join(failed, ", ")));
+  if (pending_ && now - pending_->started >= settings_.prepare_timeout) {
+    std::vector<std::string> names;
+    for (auto id : pending_->waiting) names.push_back(find_id(id)->name);
+    PendingChange late = std::move(*pending_);
+    pending_.reset();
+    commit(std::move(late.table), std::move(late.removed),
+           fmt::format("{} (committed after the {} ms prepare timeout; no TABLE_PREPARED from "
+                       "{}: their moving connections may not all be on the new owners)",
+                       late.why,
+                       std::chrono::duration_cast<std::chrono::milliseconds>(settings_.prepare_timeout).count(),
+                       fmt::join(names, ", ")),
+           fx);
+  } else if (pending_ && now - pending_->sent >= settings_.command_retry) {
+    send_prepare(now, fx);  // a TABLE_PREPARE or its answer may have been lost
+  }
   if (!grace_over_ && now >= grace_until_) {
     grace_over_ = true;
     recompute(now, fx, "members that never registered since our start are out");
@@ -343,8 +446,10 @@ Result<std::pair<AdminOutcome, Effects>> GroupCore::admin(TimePoint now, const A
       "state={} generation={}->{}",
       req.who.empty() ? "unknown" : req.who, req.caller, req.state == Admin::down ? "down" : "up",
       m->name, req.persistent, req.reason, changed, member_state_name(m->state), before,
-      table_.generation()));
-  return std::pair{AdminOutcome{changed, m->state, table_.generation()}, std::move(fx)};
+      pending_ ? pending_->table.generation() : table_.generation()));
+  return std::pair{AdminOutcome{changed, m->state,
+                                pending_ ? pending_->table.generation() : table_.generation()},
+                   std::move(fx)};
 }
 
 Effects GroupCore::set_role(TimePoint now, Role role) {
@@ -370,6 +475,8 @@ Effects GroupCore::adopt_peer_table(TimePoint now, const dist::Table& table) {
   }
   removed_ = table.failed();
   table_ = table;
+  pending_.reset();
+  last_generation_ = std::max(last_generation_, table.generation());
   fx.log.push_back(fmt::format("table generation {} adopted from the active peer",
                                table.generation()));
   fx.table = table_;

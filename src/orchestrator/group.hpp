@@ -42,6 +42,22 @@ struct GroupSettings {
   // After our start, members still serving in a table we took over keep serving this long
   // while their agents register with us.
   Duration registration_grace = std::chrono::seconds(5);
+  // A planned change (admin down/up, a member returning) waits at most this long for the
+  // members to hand the moving buckets' connections over; then it is committed anyway.
+  Duration prepare_timeout = std::chrono::seconds(2);
+};
+
+// A planned change being prepared (docs/hypersync.md, "Planned changes"): the next table is
+// computed but not live; the members that own moving buckets are handing their connections
+// to the new owners. It is committed when all of them said TABLE_PREPARED, or at the timeout.
+struct PendingChange {
+  dist::Table table;
+  std::vector<dist::MemberId> removed;
+  std::string why;
+  TimePoint started{};
+  TimePoint sent{};                      // when TABLE_PREPARE last went out
+  std::vector<dist::MemberId> waiting;   // members still to answer
+  std::uint64_t handed_over = 0;         // connections the members reported handing over
 };
 
 // Where an effect is going: a member's agent (its session is in the registry).
@@ -92,6 +108,8 @@ class GroupCore {
   Effects on_command_result(TimePoint now, const control::Header& h,
                             const control::CommandResult& r);
   Effects on_table_ack(TimePoint now, const control::Header& h, const control::TableAck& a);
+  Effects on_table_prepared(TimePoint now, const control::Header& h,
+                            const control::TablePrepared& p);
 
   // --- time: heartbeat misses, command retries ---
   // Call often (every few ms). A tick that comes more than a heartbeat interval after the
@@ -115,6 +133,7 @@ class GroupCore {
   const Member* find_id(dist::MemberId id) const;
   const Member* find_node(std::uint32_t node_id) const;
   const dist::Table& table() const { return table_; }
+  const std::optional<PendingChange>& pending() const { return pending_; }
   const std::vector<dist::MemberId>& removed() const { return removed_; }
   Role role() const { return role_; }
   bool following_peer() const { return role_ == Role::standby && peer_present_; }
@@ -129,12 +148,20 @@ class GroupCore {
   void recompute(TimePoint now, Effects& fx, std::string_view why);
   bool in_service(const Member& m, TimePoint now) const;
   void send_command(Member& m, TimePoint now, Effects& fx);
+  // Whether leaving `next` for `removed_` is planned: nobody in it was lost by failure.
+  bool planned(const std::vector<dist::MemberId>& next) const;
+  // Members that own buckets moving from table_ to `next` and can hand their connections over.
+  std::vector<dist::MemberId> handing_over(const dist::Table& next) const;
+  void send_prepare(TimePoint now, Effects& fx);
+  void commit(dist::Table t, std::vector<dist::MemberId> removed, std::string why, Effects& fx);
 
   GroupSettings settings_;
   std::vector<dist::MemberSpec> base_;
   std::vector<Member> members_;  // members then spares, in configuration order
   std::vector<dist::MemberId> removed_;
   dist::Table table_;
+  std::optional<PendingChange> pending_;
+  std::uint64_t last_generation_ = 0;  // the highest generation computed (committed or not)
   Role role_ = Role::standby;
   bool peer_present_ = false;
   std::uint32_t next_command_ = 1;

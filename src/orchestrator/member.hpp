@@ -54,6 +54,8 @@ struct Member {
   std::optional<std::uint32_t> pending_command;  // id of the command carrying `requested`
   TimePoint command_sent{};
   std::array<std::optional<Mac>, 2> mac;  // index 0: ext side, 1: int side
+  control::SyncEndpoint sync;  // where its agent takes HyperSync traffic (family 0: none)
+  bool hypersync = false;      // its agent announced the HyperSync capability
 
   // The admin state in force: the operator's pending request wins over the agent's report.
   const AdminRecord& effective_admin() const { return requested ? *requested : admin; }
