@@ -5,6 +5,7 @@
 // Runs in a network namespace of its own (unshare), so the host's table is never touched.
 // For each N, each round starts from an empty table:
 //   batched     Installer::apply(N entries): many CT_NEW per sendmsg
+//   acked       batched, but every request asks for an ack (InstallerOptions)
 //   single      the same entries, one request and one ack at a time
 //   listened    batched again while a Capture on another thread drains the NEW events:
 //               installs/s with a listener, events/s received, events lost
@@ -71,7 +72,7 @@ double seconds_since(Clock::time_point t0) {
 
 struct Figure {
   std::size_t n = 0;
-  std::vector<double> batched, single, listened, events;
+  std::vector<double> batched, acked, single, listened, events;
   std::vector<double> lost;
   std::size_t batches = 0;
 };
@@ -110,6 +111,10 @@ int main(int argc, char** argv) {
 
   auto ins = ct::Installer::open();
   if (!ins) die(ins.error().message);
+  ct::InstallerOptions ack_all;
+  ack_all.ack_every_request = true;
+  auto ins_acked = ct::Installer::open(ack_all);
+  if (!ins_acked) die(ins_acked.error().message);
   std::vector<Figure> figs;
   for (std::size_t n : ns) {
     Figure f;
@@ -122,6 +127,12 @@ int main(int argc, char** argv) {
       f.batched.push_back(static_cast<double>(n) / seconds_since(t0));
       check(st, n, "batched");
       f.batches = st->batches;
+
+      if (auto s = ins->flush(); !s) die(s.error().message);
+      t0 = Clock::now();
+      st = ins_acked->apply(conns, {});
+      f.acked.push_back(static_cast<double>(n) / seconds_since(t0));
+      check(st, n, "acked");
 
       if (auto s = ins->flush(); !s) die(s.error().message);
       t0 = Clock::now();
@@ -167,6 +178,7 @@ int main(int argc, char** argv) {
                               {"rounds", rounds},
                               {"batches", f.batches},
                               {"batched_per_s", median(f.batched)},
+                              {"batched_ack_every_request_per_s", median(f.acked)},
                               {"single_per_s", median(f.single)},
                               {"batched_with_listener_per_s", median(f.listened)},
                               {"events_per_s", median(f.events)},
@@ -174,12 +186,12 @@ int main(int argc, char** argv) {
     }
     std::cout << j.dump(2) << "\n";
   } else {
-    std::printf("%8s %9s %16s %16s %22s %14s %12s\n", "n", "batches", "batched/s", "single/s",
-                "batched+listener/s", "events/s", "events lost");
+    std::printf("%8s %8s %12s %16s %12s %20s %12s %12s\n", "n", "batches", "batched/s",
+                "batched+acks/s", "single/s", "batched+listener/s", "events/s", "events lost");
     for (const Figure& f : figs) {
-      std::printf("%8zu %9zu %16.0f %16.0f %22.0f %14.0f %12.0f\n", f.n, f.batches,
-                  median(f.batched), median(f.single), median(f.listened), median(f.events),
-                  median(f.lost));
+      std::printf("%8zu %8zu %12.0f %16.0f %12.0f %20.0f %12.0f %12.0f\n", f.n, f.batches,
+                  median(f.batched), median(f.acked), median(f.single), median(f.listened),
+                  median(f.events), median(f.lost));
     }
     std::printf("(medians of %d rounds; lost = NEW events not received, e.g. dropped by a full "
                 "receive buffer)\n", rounds);

@@ -100,27 +100,31 @@ struct Installer::Impl {
 
   int fd() const { return mnl_socket_get_fd(nl.get()); }
 
-  // Builds op `i` (sequence number `seq`) at `where`.
-  static void build(void* where, Op& op, std::uint32_t seq) {
+  // Builds op `i` (sequence number `seq`) at `where`; `ack`: ask for an ack on success too
+  // (errors are always answered).
+  static void build(void* where, Op& op, std::uint32_t seq, bool ack) {
     detail::NfctPtr ct = detail::new_nfct();
     nlmsghdr* nlh;
     if (op.kind == OpKind::create) {
       nlh = detail::put_request(where, IPCTNL_MSG_CT_NEW,
-                                NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, seq,
+                                NLM_F_CREATE | NLM_F_EXCL | (ack ? NLM_F_ACK : 0), seq,
                                 detail::af_of(op.conn->key.family));
       detail::set_for_create(ct.get(), *op.conn);
     } else {
-      nlh = detail::put_request(where, IPCTNL_MSG_CT_DELETE, NLM_F_ACK, seq,
+      nlh = detail::put_request(where, IPCTNL_MSG_CT_DELETE, ack ? NLM_F_ACK : 0, seq,
                                 detail::af_of(op.key->family));
       detail::set_key(ct.get(), *op.key, op.zone);
     }
     if (nfct_nlmsg_build(nlh, ct.get()) < 0) panic("nfct_nlmsg_build refused a complete entry");
   }
 
-  // Waits for the acks of ops[begin, end) whose sequence numbers are base + index.
+  // Waits for the answers to ops[begin, end), whose sequence numbers are base + index. The
+  // kernel handles the messages of one sendmsg in order, before sendmsg returns, and answers
+  // each failure; the last message of a batch always asks for an ack. So once the last one is
+  // answered, every op of the batch without an answer succeeded.
   Status collect(std::span<Op> ops, std::size_t begin, std::size_t end, std::uint32_t base) {
     std::size_t left = end - begin;
-    while (left > 0) {
+    while (left > 0 && ops[end - 1].result == kPending) {
       const ssize_t n = recv(fd(), recvbuf.data(), recvbuf.size(), MSG_DONTWAIT);
       if (n < 0) {
         if (errno == EINTR) continue;
@@ -152,8 +156,15 @@ struct Installer::Impl {
         --left;
       }
     }
+    const bool complete = ops[end - 1].result != kPending;
     for (std::size_t i = begin; i < end; ++i) {
-      if (ops[i].result == kPending) ops[i].result = ETIMEDOUT;  // no acknowledgement
+      if (ops[i].result != kPending) continue;
+      if (complete && !options.ack_every_request) {
+        ops[i].result = 0;
+      } else {
+        ops[i].result = ETIMEDOUT;
+        ops[i].detail = "no answer from the kernel";
+      }
     }
     return {};
   }
@@ -177,22 +188,30 @@ struct Installer::Impl {
     if (b == nullptr) return Error{errno_text("mnl_nlmsg_batch_start")};
     std::size_t begin = 0;
     Status status;
+    nlmsghdr* last = nullptr;  // the last message that fit in the current batch
     for (std::size_t i = 0; i < ops.size() && status.ok(); ++i) {
-      build(mnl_nlmsg_batch_current(b), ops[i], base + static_cast<std::uint32_t>(i));
+      auto* nlh = static_cast<nlmsghdr*>(mnl_nlmsg_batch_current(b));
+      build(nlh, ops[i], base + static_cast<std::uint32_t>(i),
+            options.ack_every_request || one_by_one);
       const bool room = mnl_nlmsg_batch_next(b);
+      if (room) last = nlh;
       if (!room || one_by_one) {
         // Without room, op i overflowed and goes first in the next batch.
         const std::size_t end = room ? i + 1 : i;
         if (end > begin) {
+          last->nlmsg_flags |= NLM_F_ACK;
           ++st.batches;
           status = send(mnl_nlmsg_batch_size(b), mnl_nlmsg_batch_head(b));
           if (status.ok()) status = collect(ops, begin, end, base);
         }
         mnl_nlmsg_batch_reset(b);
+        // After a reset, the overflowed message (if any) is the batch's first and last.
+        last = room ? nullptr : static_cast<nlmsghdr*>(mnl_nlmsg_batch_head(b));
         begin = end;
       }
     }
     if (status.ok() && !mnl_nlmsg_batch_is_empty(b)) {
+      last->nlmsg_flags |= NLM_F_ACK;
       ++st.batches;
       status = send(mnl_nlmsg_batch_size(b), mnl_nlmsg_batch_head(b));
       if (status.ok()) status = collect(ops, begin, ops.size(), base);

@@ -220,7 +220,22 @@ void set_for_create(nf_conntrack* ct, const Conn& c) {
   nfct_set_attr_u8(ct, ATTR_L4PROTO, c.key.proto);
   nfct_set_attr_u8(ct, ATTR_REPL_L4PROTO, c.key.proto);
   set_tuple(ct, false, c.key.family, c.key.proto, c.key.orig);
-  set_tuple(ct, true, c.key.family, c.key.proto, c.reply);
+  const bool natted = (c.status & (IPS_SRC_NAT | IPS_DST_NAT)) != 0;
+  if (natted) {
+    // The kernel translates only if its NAT setup changes the reply tuple: give it the
+    // untranslated reply (the inverse of the original) and the NAT ranges below, and it
+    // computes the translated reply and sets the NAT bits itself (conntrackd's SETUP_REPLY).
+    Tuple inverse = c.reply;
+    inverse.src = c.key.orig.dst;
+    inverse.dst = c.key.orig.src;
+    if (has_ports(c.key.proto)) {
+      inverse.sport = c.key.orig.dport;
+      inverse.dport = c.key.orig.sport;
+    }
+    set_tuple(ct, true, c.key.family, c.key.proto, inverse);
+  } else {
+    set_tuple(ct, true, c.key.family, c.key.proto, c.reply);
+  }
   nfct_set_attr_u32(ct, ATTR_STATUS, creatable_status(c.status));
   // The kernel refuses a create without a timeout; an entry read at its last second is
   // installed with one second rather than refused.
