@@ -52,10 +52,10 @@ struct ApplyStats {
 };
 
 // The IPS_* bits a created entry may carry: SEEN_REPLY, ASSURED, FIXED_TIMEOUT. The kernel
-// owns the others: CONFIRMED is set by libnetfilter_conntrack and the kernel, EXPECTED and
-// DYING cannot be changed (EBUSY on kernels before 5.19 ignore them silently after), NAT bits
-// and NAT_DONE come from CTA_NAT_*, SEQ_ADJUST, TEMPLATE, UNTRACKED, HELPER, OFFLOAD and
-// HW_OFFLOAD describe this host's own data path.
+// owns the others: CONFIRMED is set by libnetfilter_conntrack and the kernel; EXPECTED makes
+// the create fail with EBUSY (measured on 6.18); NAT bits and NAT_DONE follow from CTA_NAT_*;
+// DYING, SEQ_ADJUST, TEMPLATE, UNTRACKED, HELPER, OFFLOAD and HW_OFFLOAD describe the sender's
+// own data path.
 std::uint32_t creatable_status(std::uint32_t status);
 
 class Installer {
