@@ -66,6 +66,8 @@ struct VrrpSettings {
   std::uint32_t advert_interval_ms = 10;  // 10..40950 in 10 ms steps (v2: whole seconds)
   bool preempt = true;
   std::uint32_t preempt_delay_ms = 0;
+  // A starting batond takes no mastership on silence alone for this long (vrrp::Config).
+  std::uint32_t startup_hold_ms = 1000;
   vrrp::ChecksumMode checksum = vrrp::ChecksumMode::pseudo_header;  // v3 over IPv4
   std::string sync_group;                                           // default: the group name
   bool operator==(const VrrpSettings&) const = default;

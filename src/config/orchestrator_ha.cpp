@@ -20,7 +20,8 @@ void read_vrrp(MapReader& top, OrchestratorConfig& c) {
   if (!f) return;
   MapReader m(
       top.diag(), *f,
-      {"version", "advert_interval_ms", "preempt", "preempt_delay_ms", "checksum", "sync_group"});
+      {"version", "advert_interval_ms", "preempt", "preempt_delay_ms", "startup_hold_ms", "checksum",
+       "sync_group"});
   Diagnostics& d = m.diag();
   if (auto v = m.get("version")) {
     if (auto n = read_uint(d, *v, 2, 3)) c.vrrp.version = static_cast<vrrp::Version>(*n);
@@ -40,6 +41,7 @@ void read_vrrp(MapReader& top, OrchestratorConfig& c) {
   }
   m.boolean("preempt", c.vrrp.preempt);
   m.uint("preempt_delay_ms", c.vrrp.preempt_delay_ms, 0, 3600000);
+  m.uint("startup_hold_ms", c.vrrp.startup_hold_ms, 0, 600000);
   if (auto k = m.get("checksum")) {
     static constexpr Choice<vrrp::ChecksumMode> kModes[] = {
         {"with-pseudo-header", vrrp::ChecksumMode::pseudo_header},

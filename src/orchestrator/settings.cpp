@@ -30,6 +30,7 @@ Result<vrrp::io::ServiceOptions> vrrp_options(const config::OrchestratorConfig& 
       i.vrrp.adver_interval_cs = static_cast<std::uint16_t>(c.vrrp.advert_interval_ms / 10);
       i.vrrp.preempt = c.vrrp.preempt;
       i.vrrp.preempt_delay = std::chrono::milliseconds(c.vrrp.preempt_delay_ms);
+      i.vrrp.startup_hold = std::chrono::milliseconds(c.vrrp.startup_hold_ms);
       i.vrrp.checksum = c.vrrp.checksum;
       for (const auto& p : *list) i.vips.push_back(vrrp::io::IpPrefix{p.address, p.length});
       o.instances.push_back(std::move(i));

@@ -20,6 +20,8 @@ Status check_config(const Config& c) {
   }
   if (c.preempt_delay < Duration::zero())
     return err("vrrp instance {}: preempt delay is negative", n);
+  if (c.startup_hold < Duration::zero())
+    return err("vrrp instance {}: startup hold is negative", n);
   if (c.primary.family != c.family || c.primary.is_unspecified() || c.primary.is_multicast())
     return err("vrrp instance {}: primary address {} is not a unicast {} address", n,
                c.primary.to_string(), family_name(c.family));

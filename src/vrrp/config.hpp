@@ -35,6 +35,11 @@ struct Config {
   // After start (or leaving fault) a higher-priority backup does not preempt a
   // lower-priority master for this long (keepalived's preempt_delay).
   Duration preempt_delay{0};
+  // After start, a backup does not become master for this long on silence alone (the
+  // master-down timer or the peer-down detector): a starting daemon can be too busy to read
+  // the master's adverts in time, and must not take the addresses from a healthy master
+  // because of it. A master's resignation (priority 0) is followed at once. 0: no hold.
+  Duration startup_hold{0};
   // Our primary address on the segment: the source of our adverts, and the tie-breaker.
   // IPv6: the interface's link-local address.
   IpAddr primary;

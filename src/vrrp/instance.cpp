@@ -111,6 +111,7 @@ void Instance::on_start(TimePoint now, Effects& out) {
     return;
   }
   preempt_after_ = now + cfg_.preempt_delay;
+  hold_until_ = now + cfg_.startup_hold;
   if (priority() == 255) {
     become_master(now, "address owner (priority 255) starting", out);
   } else {
@@ -187,6 +188,12 @@ void Instance::on_timer(TimePoint now, TimerKind k, Effects& out) {
     out.push_back(fx::ArmTimer{TimerKind::adver, now + adver_interval_});
   } else if (k == TimerKind::master_down && state_ == State::backup) {
     if (master_down_deadline_ && now < *master_down_deadline_) return;  // a stale timer
+    if (now < hold_until_ && !master_resigned_) {
+      // Silence during the startup hold proves nothing: look again when it ends (an advert
+      // heard meanwhile re-arms the timer as usual).
+      arm_master_down(hold_until_, out);
+      return;
+    }
     std::string why = master_resigned_     ? "the master resigned (priority 0), last advert"
                       : peer_down_pending_ ? "peer declared down by the heartbeat, no advert since"
                                            : "master-down timer expired, no advert since";

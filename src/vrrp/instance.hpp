@@ -99,6 +99,7 @@ class Instance {
   std::optional<TimePoint> master_down_deadline_;  // while backup
   TimePoint backup_since_{};
   TimePoint preempt_after_{};
+  TimePoint hold_until_{};  // startup hold (Config::startup_hold)
   bool holding_addresses_ = false;
   bool peer_down_pending_ = false;
   bool master_resigned_ = false;

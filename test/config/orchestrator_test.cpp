@@ -93,6 +93,7 @@ TEST(ConfigOrchestrator, DefaultsApplied) {
   EXPECT_EQ(c.vrrp.advert_interval_ms, 10u);
   EXPECT_TRUE(c.vrrp.preempt);
   EXPECT_EQ(c.vrrp.preempt_delay_ms, 0u);
+  EXPECT_EQ(c.vrrp.startup_hold_ms, 1000u);
   EXPECT_EQ(c.vrrp.checksum, vrrp::ChecksumMode::pseudo_header);
   EXPECT_EQ(c.vrrp.sync_group, "sg1");  // the group name
   EXPECT_EQ(c.peer_detection.interval_ms, 5u);

@@ -148,6 +148,50 @@ TEST(VrrpInstance, PreemptDelayHoldsOffTakeover) {
   EXPECT_EQ(lan.state(a), State::backup);
 }
 
+TEST(VrrpInstance, StartupHoldKeepsABusyStarterFromTakingOverAHealthyMaster) {
+  Lan lan;
+  auto a = lan.add_instance(basic_config("a", 1, 200, 1));
+  lan.send(a, 0, ev::Start{});
+  lan.advance(milliseconds(100));
+  ASSERT_EQ(lan.state(a), State::master);
+  Config c = basic_config("b", 2, 100, 1);
+  c.startup_hold = milliseconds(500);
+  auto b = lan.add_instance(c);
+  // b starts deaf (too busy to read its socket): its master-down timer (36 ms) runs out
+  // during the hold, which keeps it backup.
+  lan.member(b).link_up = false;
+  lan.send(b, 0, ev::Start{});
+  lan.advance(milliseconds(200));
+  EXPECT_EQ(lan.state(b), State::backup);
+  lan.member(b).link_up = true;  // it catches up and hears a's adverts: stays backup
+  lan.advance(seconds(2));
+  EXPECT_EQ(lan.state(b), State::backup);
+  EXPECT_EQ(lan.state(a), State::master);
+  // Without a master the hold only delays: a lone starter takes over when it ends.
+  Lan lone;
+  auto d = lone.add_instance(c);
+  lone.send(d, 0, ev::Start{});
+  lone.advance(seconds(1));
+  EXPECT_EQ(lone.entered(d, 0, State::master), at(milliseconds(500)));
+}
+
+TEST(VrrpInstance, StartupHoldYieldsToAResignation) {
+  Lan lan;
+  auto a = lan.add_instance(basic_config("a", 1, 200, 1));
+  lan.send(a, 0, ev::Start{});
+  lan.advance(milliseconds(100));
+  Config c = basic_config("b", 2, 100, 1);
+  c.startup_hold = seconds(5);
+  auto b = lan.add_instance(c);
+  lan.send(b, 0, ev::Start{});
+  lan.advance(milliseconds(100));
+  TimePoint t = lan.now();
+  lan.send(a, 0, ev::Shutdown{});  // priority 0: a planned hand-over, followed at once
+  lan.advance(milliseconds(100));
+  ASSERT_EQ(lan.state(b), State::master);
+  EXPECT_LT(lan.entered(b, 0, State::master), t + milliseconds(10));
+}
+
 TEST(VrrpInstance, PriorityZeroHandsOverAtSkewTime) {
   Lan lan;
   auto a = lan.add_instance(basic_config("a", 1, 200));
