@@ -223,6 +223,9 @@ struct LossCase {
   double loss;
   double max_retransmit_ratio;  // retransmitted records per first-time record, loosely
 };
+void PrintTo(const LossCase& c, std::ostream* os) {
+  *os << c.loss * 100 << "% loss, retransmit ratio at most " << c.max_retransmit_ratio;
+}
 
 class SyncUnderLoss : public ::testing::TestWithParam<LossCase> {};
 
