@@ -61,6 +61,7 @@ Send AgentCore::register_message(std::size_t i) const {
   r.capabilities = cfg_.capabilities;
   r.interfaces = cfg_.interfaces;
   r.admin = admin_.state;
+  r.sync = cfg_.sync;
   return Send{i, control::kAnyRecipient, control::kUnknownEpoch, control::Body{std::move(r)}};
 }
 
@@ -171,12 +172,29 @@ Effects AgentCore::on_message(std::size_t i, const control::Message& m, TimePoin
     out.push_back(reply(i, h, control::Body{control::TableAck{generation_}}));
   } else if (const auto* cmd = std::get_if<control::Command>(&m.body)) {
     on_command(i, h, *cmd, wall_ms, out);
+  } else if (std::holds_alternative<control::GroupInfo>(m.body) ||
+             std::holds_alternative<control::TablePrepare>(m.body)) {
+    // HyperSync's (the shell hands them to it); nothing for the core to answer.
   } else {
     out.push_back(LogLine{spdlog::level::warn,
                           fmt::format("orchestrator {}: ignored a {} message (agents do not take "
                                       "those)",
                                       i, control::message_type_name(h.type))});
   }
+  return out;
+}
+
+Effects AgentCore::prepared(std::size_t index, std::uint64_t generation,
+                            std::uint64_t connections) {
+  Effects out;
+  const auto& v = orch_.at(index).view;
+  if (!v.registered) return out;
+  out.push_back(LogLine{spdlog::level::info,
+                        fmt::format("orchestrator {}: table generation {} prepared ({} "
+                                    "connections handed over)",
+                                    index, generation, connections)});
+  out.push_back(Send{index, v.id, v.epoch,
+                     control::Body{control::TablePrepared{generation, connections}}});
   return out;
 }
 

@@ -49,6 +49,7 @@ struct CoreConfig {
   std::string member;
   std::uint32_t capabilities = control::kCapConntrackCount;
   std::vector<control::Interface> interfaces;
+  control::SyncEndpoint sync;                             // family 0: no HyperSync
   std::size_t orchestrators = 1;                          // 1 or 2
   std::uint64_t self_epoch = 1;                           // our session epoch
   Duration register_retry_first = std::chrono::milliseconds(100);
@@ -114,6 +115,9 @@ class AgentCore {
   // A message from orchestrator `index` dropped after its MAC verified (wrong session,
   // stale...): Received::authentic_header.
   Effects on_authentic_drop(std::size_t index, const control::Header& h, TimePoint now);
+  // HyperSync has handed over the moving connections of the TABLE_PREPARE that orchestrator
+  // `index` sent: answer TABLE_PREPARED.
+  Effects prepared(std::size_t index, std::uint64_t generation, std::uint64_t connections);
   // clusterXL_admin. `wall_ms`: the wall clock, recorded as "since".
   Effects on_admin(const AdminRequest& r, std::int64_t wall_ms, AdminOutcome& outcome);
 

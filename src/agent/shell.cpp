@@ -70,6 +70,9 @@ Status Shell::start() {
     if (!mac) return err("sync.interface ({}): {}", config_->path(), mac.error().message);
     cc.interfaces.push_back({control::Side::sync, cfg.sync->interface, *mac});
     cc.capabilities |= control::kCapHyperSync;
+    cc.sync.family = cfg.sync->address.family == vrrp::Family::ipv6 ? 6 : 4;
+    std::copy(cfg.sync->address.bytes.begin(), cfg.sync->address.bytes.end(), cc.sync.address.begin());
+    cc.sync.port = cfg.sync->port;
   }
 
   LoadedAdmin admin = load_admin_state(cfg.state_dir);
@@ -95,6 +98,20 @@ Status Shell::start() {
     socks_.push_back(*fd);
     peers_.push_back(cfg.orchestrators[i].to_string());
     if (auto st = loop_->watch(*fd, [this, i] { on_readable(i); }); !st) return st;
+  }
+  if (cfg.sync) {
+    HyperSyncOptions ho;
+    ho.member = cfg.member;
+    ho.address = cfg.sync->address;
+    ho.port = cfg.sync->port;
+    ho.master = *master;
+    ho.epoch = *epoch;
+    auto hs = HyperSync::open(std::move(ho), *loop_,
+                              [this](std::size_t i, std::uint64_t gen, std::uint64_t n) {
+                                apply(core_->prepared(i, gen, n));
+                              });
+    if (!hs) return err("sync ({}): {}", config_->path(), hs.error().message);
+    hs_ = std::move(*hs);
   }
   stop_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (stop_fd_ < 0) return err("eventfd: {}", std::strerror(errno));
@@ -196,6 +213,7 @@ void Shell::on_readable(std::size_t i) {
     TimePoint now = loop_->clock().now();
     if (r.message) {
       apply(core_->on_message(i, *r.message, now, wall_ms()));
+      if (hs_) to_hypersync(i, *r.message);
     } else {
       auto reason = static_cast<unsigned>(r.drop->reason);
       bool first = !(warned_drops_ & (1u << reason));
@@ -207,6 +225,17 @@ void Shell::on_readable(std::size_t i) {
     }
   }
   rearm();
+}
+
+void Shell::to_hypersync(std::size_t i, const control::Message& m) {
+  if (const auto& v = core_->orchestrator(i); v.registered) hs_->on_member_id(v.member_id);
+  if (const auto* g = std::get_if<control::GroupInfo>(&m.body)) {
+    hs_->on_group_info(*g);
+  } else if (const auto* t = std::get_if<control::TablePush>(&m.body)) {
+    hs_->on_table(i, t->table);
+  } else if (const auto* p = std::get_if<control::TablePrepare>(&m.body)) {
+    hs_->on_prepare(i, p->table);
+  }
 }
 
 void Shell::on_load() {

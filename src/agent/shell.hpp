@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "agent/core.hpp"
+#include "agent/hypersync.hpp"
 #include "agent/load.hpp"
 #include "api/json_socket.hpp"
 #include "auth/key_file.hpp"
@@ -56,6 +57,8 @@ class Shell {
   void rearm();
   void on_readable(std::size_t i);
   void on_load();
+  void to_hypersync(std::size_t i, const control::Message& m);
+  Result<nlohmann::json> flow_request(const nlohmann::json& request);
   nlohmann::json status() const;
   nlohmann::json admin_json() const;
   Result<nlohmann::json> admin_request(const nlohmann::json& request, const api::Caller& caller);
@@ -78,6 +81,7 @@ class Shell {
   std::uint64_t send_errors_ = 0;
   std::vector<std::string> load_errors_;
   std::uint32_t warned_drops_ = 0;  // bit per drop reason already logged at warn
+  std::unique_ptr<HyperSync> hs_;   // last: goes before the loop it watches
 };
 
 }  // namespace baton::agent

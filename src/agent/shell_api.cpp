@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agent/shell.hpp"
+#include "sync/flow_text.hpp"
 
 namespace baton::agent {
 namespace {
@@ -89,7 +90,8 @@ json Shell::status() const {
             {"bytes_per_sec", l.bytes_per_sec},
             {"conntrack_count", l.conntrack_count}}},
           {"drops", drops},
-          {"send_errors", send_errors_}};
+          {"send_errors", send_errors_},
+          {"hypersync", hs_ ? hs_->status() : json(nullptr)}};
 }
 
 Result<json> Shell::admin_request(const json& req, const api::Caller& caller) {
@@ -122,6 +124,15 @@ Result<json> Shell::admin_request(const json& req, const api::Caller& caller) {
   return json{{"changed", outcome.changed}, {"admin", admin_json()}, {"summary", outcome.summary}};
 }
 
+Result<json> Shell::flow_request(const json& req) {
+  auto text = text_field(req, "flow", true);
+  if (!text) return text.error();
+  auto key = sync::parse_flow(*text);
+  if (!key) return err("\"flow\": {}", key.error().message);
+  if (!hs_) return err("HyperSync is not configured on this member (no \"sync\" section)");
+  return hs_->flow(*key);
+}
+
 Result<json> Shell::handle(const json& req, const api::Caller& caller) {
   if (!req.is_object()) return err("the request must be a JSON object");
   auto command = text_field(req, "command", true);
@@ -130,10 +141,15 @@ Result<json> Shell::handle(const json& req, const api::Caller& caller) {
     auto what = text_field(req, "what", true);
     if (!what) return what.error();
     if (*what == "status") return status();
-    return err("unknown \"what\" \"{}\" (baton-agent shows: status)", *what);
+    if (*what == "hypersync") {
+      if (!hs_) return err("HyperSync is not configured on this member (no \"sync\" section)");
+      return hs_->status();
+    }
+    return err("unknown \"what\" \"{}\" (baton-agent shows: status, hypersync)", *what);
   }
   if (*command == "admin") return admin_request(req, caller);
-  return err("unknown command \"{}\" (baton-agent takes: show, admin)", *command);
+  if (*command == "flow") return flow_request(req);
+  return err("unknown command \"{}\" (baton-agent takes: show, admin, flow)", *command);
 }
 
 }  // namespace baton::agent
