@@ -164,7 +164,9 @@ void GroupCore::recompute(TimePoint now, Effects& fx, std::string_view why) {
                                  pending_->table.generation(), gen));
   pending_.reset();
   std::vector<dist::MemberId> waiting;
-  if (table_.generation() != 0 && planned(next)) waiting = handing_over(*t);
+  // Only the active prepares: the agents hand connections over on its word alone.
+  if (role_ == Role::active && table_.generation() != 0 && planned(next))
+    waiting = handing_over(*t);
   if (waiting.empty()) {
     commit(std::move(*t), std::move(next), std::string(why), fx);
     return;
@@ -458,7 +460,11 @@ Effects GroupCore::set_role(TimePoint now, Role role) {
   fx.log.push_back(fmt::format("role {} -> {} at table generation {}", role_name(role_),
                                role_name(role), table_.generation()));
   role_ = role;
-  (void)now;
+  if (role_ != Role::active && pending_) {
+    fx.log.push_back(fmt::format("planned change to generation {} dropped: no longer active",
+                                 pending_->table.generation()));
+    pending_.reset();
+  }
   recompute(now, fx, "took over as active");
   return fx;
 }

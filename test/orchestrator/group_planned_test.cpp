@@ -194,6 +194,21 @@ TEST_F(PlannedChange, WithoutHyperSyncAgentsChangesAreCommittedAtOnce) {
   EXPECT_TRUE(sent<control::TablePrepare>(fx).empty());
 }
 
+TEST_F(PlannedChange, OnlyTheActivePreparesAndLosingTheRoleDropsThePreparation) {
+  start(true);
+  heartbeats(Admin::down);
+  ASSERT_TRUE(core->pending());
+  auto fx = core->set_role(now, Role::standby);
+  EXPECT_FALSE(core->pending());
+  EXPECT_TRUE(logged(fx, "no longer active"));
+  // A standby with no peer computes its own tables, and commits them without asking anyone.
+  EXPECT_TRUE(fx.table);
+  EXPECT_TRUE(sent<control::TablePrepare>(fx).empty());
+  fx = heartbeats(Admin::up);
+  EXPECT_TRUE(fx.table);
+  EXPECT_TRUE(sent<control::TablePrepare>(fx).empty());
+}
+
 TEST_F(PlannedChange, TheAdminOutcomeNamesThePendingGeneration) {
   start(true);
   AdminRequest req{"gw1", Admin::down, true, "alice", "maintenance", "uid 0"};
