@@ -351,10 +351,10 @@ void DaemonImpl::apply(Effects&& fx) {
 void DaemonImpl::push_table_to_agent(const Member& m) {
   auto addr = agent_addr_.find(m.id);
   if (!m.agent || addr == agent_addr_.end() || core_.table().generation() == 0) return;
-  // Only the active speaks for the group: a standby's tables (its own, computed while it has
-  // no peer, or the active's a moment late) would make the members replicate by another
-  // table than the data path runs.
-  if (core_.role() != Role::active) return;
+  // Tables come from the active, or from a standby that follows it (the same tables, which
+  // also tell the agents we are alive): never from a standby computing its own, which would
+  // make the members replicate by another table than the data path runs.
+  if (core_.role() != Role::active && !core_.following_peer()) return;
   // GROUP_INFO first: an agent needs the hash parameters and its peers' sync endpoints to
   // act on the table.
   if (auto s = control_->send(addr->second, m.agent->node_id, m.agent->epoch, group_info()); !s)
