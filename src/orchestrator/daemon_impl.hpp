@@ -68,6 +68,8 @@ class DaemonImpl final : public Daemon {
   void on_control(const control::Received& r, const Peer& from);
   void push_table_to_agent(const Member& m);
   control::GroupInfo group_info() const;
+  void check_cut_off(TimePoint now);
+  bool cut_off_ = false;  // advertising priority 1 (see check_cut_off)
   void write_audit(const std::string& line);
   // metrics.cpp
   Status open_metrics();

@@ -371,9 +371,28 @@ Effects GroupCore::tick(TimePoint now) {
   last_tick_ = now;
   if (stalled) return fx;
   std::vector<std::string> failed;
+  auto silent = [&](const Member& m, Duration lim) {
+    return m.last_heartbeat && m.state != MemberState::failed &&
+           m.state != MemberState::unregistered && now - *m.last_heartbeat > lim;
+  };
+  // Several members falling silent in the same tick is more often our own receive path (a
+  // stall, a busy segment) than several deaths at once, and failing them together would move
+  // buckets to members that hold no copy of their connections (HyperSync keeps two). Such a
+  // shared silence is judged only after `shared_silence_factor` times the limit.
+  std::size_t over = 0;
+  for (const auto& m : members_) over += silent(m, limit) ? 1 : 0;
+  const Duration lim = over >= 2 ? limit * settings_.shared_silence_factor : limit;
+  if (over >= 2 && !shared_silence_logged_) {
+    shared_silence_logged_ = true;
+    fx.log.push_back(fmt::format("{} members silent for more than {} ms at once: waiting up to "
+                                 "{} ms before judging (a shared silence is more often ours)",
+                                 over, std::chrono::duration_cast<std::chrono::milliseconds>(limit).count(),
+                                 std::chrono::duration_cast<std::chrono::milliseconds>(lim).count()));
+  } else if (over < 2) {
+    shared_silence_logged_ = false;
+  }
   for (auto& m : members_) {
-    if (m.last_heartbeat && m.state != MemberState::failed &&
-        m.state != MemberState::unregistered && now - *m.last_heartbeat > limit) {
+    if (silent(m, lim)) {
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - *m.last_heartbeat);
       set_state(m, MemberState::failed, now,
                 fmt::format("no heartbeat for {} ms ({} missed)", ms.count(), settings_.miss_count),

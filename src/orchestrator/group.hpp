@@ -45,6 +45,8 @@ struct GroupSettings {
   // A planned change (admin down/up, a member returning) waits at most this long for the
   // members to hand the moving buckets' connections over; then it is committed anyway.
   Duration prepare_timeout = std::chrono::seconds(2);
+  // Two or more members silent at once are judged after this many times the usual limit.
+  std::uint32_t shared_silence_factor = 5;
 };
 
 // A planned change being prepared (docs/hypersync.md, "Planned changes"): the next table is
@@ -169,6 +171,7 @@ class GroupCore {
   TimePoint grace_until_{};
   std::optional<TimePoint> last_tick_;
   bool grace_over_ = false;
+  bool shared_silence_logged_ = false;
 };
 
 }  // namespace baton::orchestrator

@@ -66,9 +66,38 @@ bool DaemonImpl::peer_present(TimePoint now) const {
   return peer_ && peer_->last_heard && now - *peer_->last_heard <= kPeerTimeout;
 }
 
+// Cut off: no peer and every member we had has failed. An orchestrator whose links all went
+// down sees exactly that, while its peer keeps the group. It then advertises priority 1, so
+// that when its links return it yields to the peer instead of taking the addresses back with
+// a table that has nobody in it; once it follows the peer again it has its priority back
+// (without preemption it stays standby).
+void DaemonImpl::check_cut_off(TimePoint now) {
+  bool any = false, all_failed = true;
+  for (const auto& m : core_.members()) {
+    if (m.spare) continue;
+    if (m.state == MemberState::unregistered) continue;
+    any = true;
+    if (m.state != MemberState::failed) all_failed = false;
+  }
+  bool cut_off = !peer_present(now) && any && all_failed;
+  if (cut_off && !cut_off_) {
+    cut_off_ = true;
+    spdlog::warn("cut off from the peer and from every member: advertising VRRP priority 1, so "
+                 "that the orchestrator that kept the group keeps it when our links return");
+    vrrp_->set_priority_all(1);
+  } else if (!cut_off && cut_off_ && (core_.following_peer() || !all_failed)) {
+    cut_off_ = false;
+    spdlog::info("in touch again ({}): VRRP priority back to {}",
+                 core_.following_peer() ? "following the peer's tables" : "members heard",
+                 cfg_.self.priority);
+    vrrp_->set_priority_all(cfg_.self.priority);
+  }
+}
+
 void DaemonImpl::peer_tick(TimePoint now) {
   if (!peer_) return;
   apply(core_.set_peer_present(now, peer_present(now)));
+  check_cut_off(now);
   if (peer_->node_id && !peer_present(now) && peer_->last_heard &&
       now - *peer_->last_heard > 10 * kPeerTimeout) {
     peer_->node_id.reset();  // long gone: start over with REGISTER

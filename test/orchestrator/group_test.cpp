@@ -151,6 +151,36 @@ TEST_F(GroupTest, ThreeMissedHeartbeatsFailAMemberAndOnlyItsBucketsMove) {
   EXPECT_EQ(core->find("gw3")->state, MemberState::active);
 }
 
+TEST_F(GroupTest, ASilenceSharedBySeveralMembersIsJudgedLater) {
+  register_all();
+  auto before = core->table();
+  now += 10ms;
+  heartbeat_all();
+  // gw2 and gw3 fall silent together: 31 ms later neither is judged yet...
+  Effects fx;
+  for (int i = 0; i < 16; ++i) {
+    now += 2ms;
+    if (i % 5 == 0)
+      for (std::uint32_t n : {1u, 4u, 5u}) core->on_heartbeat(now, from(100 + n), control::Heartbeat{});
+    fx.merge(core->tick(now));
+  }
+  EXPECT_FALSE(fx.table);
+  EXPECT_EQ(core->find("gw2")->state, MemberState::active);
+  bool said = false;
+  for (const auto& l : fx.log) said |= l.find("2 members silent for more than 30 ms at once") != std::string::npos;
+  EXPECT_TRUE(said);
+  // ...but a silence that lasts 5 × 30 ms fails them both.
+  for (int i = 0; i < 60; ++i) {
+    now += 2ms;
+    if (i % 5 == 0)
+      for (std::uint32_t n : {1u, 4u, 5u}) core->on_heartbeat(now, from(100 + n), control::Heartbeat{});
+    fx.merge(core->tick(now));
+  }
+  ASSERT_TRUE(fx.table);
+  EXPECT_EQ(core->find("gw2")->state, MemberState::failed);
+  EXPECT_EQ(core->find("gw3")->state, MemberState::failed);
+}
+
 TEST_F(GroupTest, OperatorDownSendsACommandUntilTheAgentConfirmsAndIsAudited) {
   register_all();
   AdminRequest req{"gw2", Admin::down, true, "alice", "maintenance", "uid 0 pid 1"};

@@ -141,13 +141,18 @@ key_file: $LAB_RUN/group.key
 state_dir: $d
 socket: $d/agent.sock
 
+log_level: ${LAB_LOG_LEVEL:-info}
+YAML
+  # HyperSync (LAB_HYPERSYNC=0 leaves it out, to compare).
+  if [[ ${LAB_HYPERSYNC:-1} == 1 ]]; then
+    cat >>"$d/agent.yaml" <<YAML
+
 sync:
   interface: hs
   address: $(gw_addr "$g" hs bare)
   port: 7702
-
-log_level: ${LAB_LOG_LEVEL:-info}
 YAML
+  fi
 }
 
 write_configs() {
