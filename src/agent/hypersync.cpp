@@ -225,6 +225,12 @@ void HyperSync::on_dump() {
 
 void HyperSync::install(const sync::KernelOps& k) {
   if (k.empty()) return;
+  if (!k.expire.empty()) {
+    auto ex = installer_->expire(k.expire, sync::ReplicatorConfig{}.stale_timeout_s);
+    if (!ex) spdlog::warn("hypersync: conntrack expire: {}", ex.error().message);
+    else expired_ += ex->expired;
+  }
+  if (k.install.empty() && k.remove.empty()) return;
   auto st = installer_->apply(k.install, k.remove);
   if (!st) {
     ++install_failures_;
@@ -317,7 +323,8 @@ nlohmann::json HyperSync::status() const {
           {"kernel", {{"installed", installed_}, {"removed", removed_},
                       {"failures", install_failures_}}},
           {"refreshed", rc.refreshed},
-          {"stale_removed", rc.stale_removed},
+          {"stale_expired", rc.stale_expired},
+          {"expired_in_kernel", expired_},
           {"dropped_datagrams", gate_->drops().total()}};
 }
 

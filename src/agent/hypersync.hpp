@@ -90,6 +90,7 @@ class HyperSync {
   std::uint64_t install_failures_ = 0;
   std::uint64_t installed_ = 0;
   std::uint64_t removed_ = 0;
+  std::uint64_t expired_ = 0;
   std::string last_install_error_;
   std::vector<std::uint8_t> buf_;
 };

@@ -53,11 +53,8 @@ KernelOps Replicator::set_table(const dist::Table& t, TimePoint now) {
       return table_->owner(b) != self_ && successors_[b] != self_;
     });
     for (const auto& key : gone) {
-      auto it = cache_.find(key);
-      if (it != cache_.end() && !it->second.backup) continue;  // carrying traffic: ours now
-      if (it != cache_.end()) cache_.erase(it);
-      k.remove.push_back(key);
-      ++counters_.stale_removed;
+      k.expire.push_back(key);
+      ++counters_.stale_expired;
     }
   }
   return k;

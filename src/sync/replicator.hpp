@@ -49,20 +49,25 @@ struct ReplicatorConfig {
   // A connection refreshed by traffic is re-sent when a dump shows its remaining timeout
   // this much above what the last report predicted (the backup's timer would run out first).
   std::uint32_t refresh_slack_s = 5;
+  // A backup of a bucket we neither own nor inherit any more is left this long to live.
+  std::uint32_t stale_timeout_s = 120;
 };
 
-// What the kernel must do: install (or replace) and remove entries.
+// What the kernel must do: install (or replace) and remove entries, and let stale backups
+// expire (their timeout shortened to ReplicatorConfig::stale_timeout_s, not deleted: if the
+// connection does run through this member, its next packet restores the normal timeout).
 struct KernelOps {
   std::vector<Conn> install;
   std::vector<ConnKey> remove;
-  bool empty() const { return install.empty() && remove.empty(); }
+  std::vector<ConnKey> expire;
+  bool empty() const { return install.empty() && remove.empty() && expire.empty(); }
 };
 
 struct ReplicatorCounters {
   std::uint64_t conns_seen = 0;       // capture events and dump entries taken in
   std::uint64_t conns_destroyed = 0;
   std::uint64_t refreshed = 0;        // re-sent because traffic kept them alive
-  std::uint64_t stale_removed = 0;    // backups removed after a table change
+  std::uint64_t stale_expired = 0;    // backups left to expire after a table change
   std::uint64_t unknown_sender = 0;   // messages from a node not in the group
   std::uint64_t tables = 0;
   std::uint64_t prepares = 0;
@@ -85,8 +90,10 @@ class Replicator {
   // --- from the orchestrator -------------------------------------------------------------
   void set_self(dist::MemberId id);
   void set_group(dist::Mode mode, std::uint32_t seed, std::vector<Peer> peers);
-  // A committed table (TABLE_PUSH). Returns the stale backups to remove from the kernel:
-  // connections of buckets of which we are now neither owner nor successor.
+  // A committed table (TABLE_PUSH). Returns the stale backups to let expire in the kernel:
+  // connections of buckets of which we are now neither owner nor successor. They are never
+  // deleted outright: a member cannot tell a backup from a connection that runs through it
+  // (conntrack reports no event for packets that change no state).
   KernelOps set_table(const dist::Table& t, TimePoint now);
   // A planned change (TABLE_PREPARE) of the table after the current one.
   void prepare(const dist::Table& next, TimePoint now);

@@ -67,6 +67,8 @@ class ReplicatorTest : public ::testing::Test {
   void apply(Member& m, const KernelOps& k) {
     for (const auto& key : k.remove) m.kernel.erase(key.orig.sport);
     for (const auto& c : k.install) m.kernel[c.key.orig.sport] = c;
+    for (const auto& key : k.expire)
+      if (auto it = m.kernel.find(key.orig.sport); it != m.kernel.end()) it->second.timeout_s = 120;
   }
   // Delivers everything until nobody has anything more to say.
   void settle() {
@@ -229,7 +231,7 @@ TEST_F(ReplicatorTest, ADumpResendsWhatTrafficKeptAliveAndForgetsWhatEnded) {
   EXPECT_EQ(rep(1).connections(), 1u);  // `ended` was not in the dump
 }
 
-TEST_F(ReplicatorTest, StaleBackupsAreRemovedWhenTheTableChanges) {
+TEST_F(ReplicatorTest, StaleBackupsAreLeftToExpireWhenTheTableChanges) {
   Conn c = conn_owned_by(1, 2);
   rep(1).on_conn(c, true, true, now);
   settle();
@@ -238,7 +240,9 @@ TEST_F(ReplicatorTest, StaleBackupsAreRemovedWhenTheTableChanges) {
   auto without2 = *base.without(2);
   table_all(without2);
   settle();
-  EXPECT_EQ(members.at(2).kernel.count(c.key.orig.sport), 0u);
+  ASSERT_EQ(members.at(2).kernel.count(c.key.orig.sport), 1u);  // never deleted outright...
+  EXPECT_EQ(members.at(2).kernel.at(c.key.orig.sport).timeout_s, 120u);  // ...left to expire
+  EXPECT_EQ(rep(2).counters().stale_expired, 1u);
   EXPECT_EQ(members.at(3).kernel.count(c.key.orig.sport), 1u);
 }
 

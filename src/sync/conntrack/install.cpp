@@ -29,13 +29,14 @@ constexpr int kPending = -1;
 constexpr int kAckTimeoutMs = 5000;
 constexpr std::size_t kRecvBytes = 256 * 1024;
 
-enum class OpKind : std::uint8_t { create, remove };
+enum class OpKind : std::uint8_t { create, remove, set_timeout };
 
 struct Op {
   OpKind kind = OpKind::create;
   const Conn* conn = nullptr;    // create
-  const ConnKey* key = nullptr;  // remove
-  std::uint16_t zone = 0;        // remove
+  const ConnKey* key = nullptr;  // remove, set_timeout
+  std::uint16_t zone = 0;        // remove, set_timeout
+  std::uint32_t timeout = 0;     // set_timeout
   int result = kPending;         // 0 or a positive errno
   std::string detail;            // the kernel's extended ack message, if any
 };
@@ -55,10 +56,20 @@ Op remove_op(const ConnKey& k, std::uint16_t zone) {
   return op;
 }
 
+Op timeout_op(const ConnKey& k, std::uint32_t timeout) {
+  Op op;
+  op.kind = OpKind::set_timeout;
+  op.key = &k;
+  op.timeout = timeout;
+  return op;
+}
+
 std::string describe(const Op& op, int e) {
   const ConnKey& k = op.kind == OpKind::create ? op.conn->key : *op.key;
-  std::string s = fmt::format("{} {}: {}", op.kind == OpKind::create ? "create" : "delete",
-                              to_string(k), std::strerror(e));
+  const char* what = op.kind == OpKind::create   ? "create"
+                     : op.kind == OpKind::remove ? "delete"
+                                                 : "set timeout of";
+  std::string s = fmt::format("{} {}: {}", what, to_string(k), std::strerror(e));
   if (!op.detail.empty()) s += fmt::format(" ({})", op.detail);
   return s;
 }
@@ -110,10 +121,17 @@ struct Installer::Impl {
                                 NLM_F_CREATE | NLM_F_EXCL | (ack ? NLM_F_ACK : 0), seq,
                                 detail::af_of(op.conn->key.family));
       detail::set_for_create(ct.get(), *op.conn);
-    } else {
+    } else if (op.kind == OpKind::remove) {
       nlh = detail::put_request(where, IPCTNL_MSG_CT_DELETE, ack ? NLM_F_ACK : 0, seq,
                                 detail::af_of(op.key->family));
       detail::set_key(ct.get(), *op.key, op.zone);
+    } else {
+      // CT_NEW without NLM_F_CREATE changes an existing entry (ENOENT if there is none); with
+      // only the timeout set, only the timeout changes.
+      nlh = detail::put_request(where, IPCTNL_MSG_CT_NEW, ack ? NLM_F_ACK : 0, seq,
+                                detail::af_of(op.key->family));
+      detail::set_key(ct.get(), *op.key, op.zone);
+      nfct_set_attr_u32(ct.get(), ATTR_TIMEOUT, op.timeout);
     }
     if (nfct_nlmsg_build(nlh, ct.get()) < 0) panic("nfct_nlmsg_build refused a complete entry");
   }
@@ -297,6 +315,24 @@ Result<ApplyStats> Installer::apply(std::span<const Conn> upserts,
       ++st.replaced;
     } else {
       fail(st, add);
+    }
+  }
+  return st;
+}
+
+Result<ApplyStats> Installer::expire(std::span<const ConnKey> keys, std::uint32_t timeout_s) {
+  ApplyStats st;
+  std::vector<Op> ops;
+  ops.reserve(keys.size());
+  for (const ConnKey& k : keys) ops.push_back(timeout_op(k, timeout_s));
+  if (auto s = impl_->run(ops, false, st); !s) return s.error();
+  for (const Op& op : ops) {
+    if (op.result == 0) {
+      ++st.expired;
+    } else if (op.result == ENOENT) {
+      ++st.missing;
+    } else {
+      fail(st, op);
     }
   }
   return st;

@@ -46,6 +46,7 @@ struct ApplyStats {
   std::size_t replaced = 0;  // existed: deleted and created again
   std::size_t removed = 0;
   std::size_t missing = 0;   // removes of entries that did not exist (not an error)
+  std::size_t expired = 0;   // timeouts shortened by expire()
   std::size_t failed = 0;
   std::string first_error;   // "create tcp 10.0.0.1:1 -> 10.0.0.2:2: Invalid argument"
   std::size_t batches = 0;   // sendmsg calls
@@ -72,6 +73,12 @@ class Installer {
   // Removes first, then upserts. Removes look in zone 0. An error is returned only when the
   // socket itself fails (sendmsg, recv); per-entry failures are counted in the stats.
   Result<ApplyStats> apply(std::span<const Conn> upserts, std::span<const ConnKey> removes);
+
+  // Sets the remaining timeout of existing entries (zone 0) to `timeout_s`, without touching
+  // anything else: a stale backup is left to expire, yet if traffic does flow through this
+  // member for it after all, the kernel's next packet restores the normal timeout. Missing
+  // entries are counted, not failed.
+  Result<ApplyStats> expire(std::span<const ConnKey> keys, std::uint32_t timeout_s);
 
   // Creates each entry with its own request and waits for its ack (no batching, no upsert):
   // the baseline the benchmark compares apply() with.

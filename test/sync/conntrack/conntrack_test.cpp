@@ -526,6 +526,31 @@ TEST_F(ConntrackTest, UpsertRemove) {
   std::printf("  refused entry: %s\n", m->first_error.c_str());
 }
 
+TEST_F(ConntrackTest, ExpireShortensOnlyTheTimeout) {
+  ASSERT_TRUE(lab_->add_netns("x").ok());
+  Installer ins = installer("x");
+  Conn c = tcp_conn("10.0.0.1", "10.0.0.2", 41001, 22);
+  c.mark = 7;
+  c.timeout_s = 432000;
+  auto made = ins.apply(std::span<const Conn>(&c, 1), {});
+  ASSERT_TRUE(made.ok());
+  ASSERT_EQ(made->created, 1U) << made->first_error;
+  ConnKey missing = c.key;
+  missing.orig.sport = 41002;
+  std::vector<ConnKey> keys{c.key, missing};
+  auto st = ins.expire(keys, 60);
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->expired, 1U) << st->first_error;
+  EXPECT_EQ(st->missing, 1U);
+  EXPECT_EQ(st->failed, 0U) << st->first_error;
+  auto got = ins.get(c.key);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_LE((*got)->timeout_s, 60U);
+  EXPECT_GT((*got)->timeout_s, 50U);
+  EXPECT_EQ((*got)->mark, 7U);
+  EXPECT_EQ((*got)->tcp_state, c.tcp_state);
+}
+
 TEST_F(ConntrackTest, InstalledEvents) {
   ASSERT_TRUE(lab_->add_netns("g").ok());
   Capture cap = capture("g");
