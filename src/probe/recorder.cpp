@@ -71,6 +71,11 @@ void Recorder::tcp_progress(std::uint32_t conn, TimePoint now) {
   Conn& c = conns_[conn];
   w.r.tcp_max_stall_ms = std::max(w.r.tcp_max_stall_ms, ms(now - std::max(c.last, w.start)));
   c.last = now;
+  if (w.progressed.size() <= conn) w.progressed.resize(conns_.size(), false);
+  if (!w.progressed[conn]) {
+    w.progressed[conn] = true;
+    w.r.tcp_progressed++;
+  }
 }
 
 void Recorder::tcp_broken(std::uint32_t conn, bool reset, const std::string& why, TimePoint) {

@@ -25,6 +25,7 @@ struct WindowReport {
   std::uint32_t tcp_broken = 0;         // failed during the window (reset included)
   std::uint32_t tcp_reset = 0;          // of which by RST
   double tcp_max_stall_ms = 0;          // longest time any live connection made no progress
+  std::uint32_t tcp_progressed = 0;     // connections that delivered echo bytes in the window
   std::vector<std::string> tcp_errors;  // first few failures, "conn 3: reset by peer"
 };
 
@@ -57,6 +58,7 @@ class Recorder {
     std::uint64_t first_seq = 0;  // sequence numbers sent in [first_seq, end_seq)
     std::uint64_t end_seq = 0;
     TimePoint start;
+    std::vector<bool> progressed;  // by connection
   };
   struct Conn {
     TimePoint last;

@@ -20,6 +20,7 @@ nlohmann::json to_json(const std::vector<WindowReport>& windows) {
                    {"broken_connections", w.tcp_broken},
                    {"reset_connections", w.tcp_reset},
                    {"max_tcp_stall_ms", w.tcp_max_stall_ms},
+                   {"tcp_progressed", w.tcp_progressed},
                    {"tcp_errors", w.tcp_errors}});
   }
   return {{"windows", arr}};

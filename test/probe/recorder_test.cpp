@@ -82,6 +82,20 @@ TEST(Recorder, TcpStallAndBreakage) {
   EXPECT_EQ(w[1].tcp_errors[0], "conn 2: reset by peer");
   EXPECT_NEAR(w[1].tcp_max_stall_ms, 210.0, 0.01);
   EXPECT_EQ(r.tcp_alive(), 2u);
+  EXPECT_EQ(w[0].tcp_progressed, 3u);
+  EXPECT_EQ(w[1].tcp_progressed, 2u);  // conn 2 broke without delivering anything
+}
+
+TEST(Recorder, AStuckConnectionDoesNotCountAsProgressing) {
+  Recorder r(at(0ms), "before", 2);
+  r.tcp_progress(0, at(10ms));
+  r.tcp_progress(1, at(10ms));
+  r.mark("after", at(100ms));
+  r.tcp_progress(0, at(150ms));
+  r.tcp_progress(0, at(160ms));
+  auto w = r.report(at(200ms), 0ms);
+  EXPECT_EQ(w[1].tcp_progressed, 1u);
+  EXPECT_EQ(w[1].tcp_connections, 2u);
 }
 
 TEST(Recorder, SilenceRunningAcrossAMarkCountsInTheWindowItHappenedIn) {

@@ -7,7 +7,10 @@
 #   - a restarted orchestrator comes back as standby (the active stays where it was);
 #   - an upgrade (SIGTERM, then start again) of the active batond hands over and loses nothing;
 #   - the planned switchover loses no UDP packet;
-#   - admin down/up and a member's death are reported with the member's resulting state.
+#   - admin down/up and a member's death are reported with the member's resulting state;
+#   - with HyperSync: no member event (admin down/up -p, a member's death) breaks a TCP
+#     connection, admin down -p and up -p lose no packet, and in the quiet window after the
+#     last event every connection still alive delivers data again (none lost its state).
 # Usage: drill_test.sh BUILD_DIR. Exit 77 (skipped) without root or namespaces.
 set -euo pipefail
 
@@ -42,5 +45,13 @@ check "every orchestrator event was measured" "[.events[] | select(.name | test(
 check "admin down is reported as down" "[$(ev 'down -p') | .note] as \$e | (\$e | length > 0) and (\$e | all(test(\"is down\")))"
 check "admin up is reported as active" "[$(ev 'up -p') | .note] as \$e | (\$e | length > 0) and (\$e | all(test(\"is active\")))"
 check "the member's death is detected" "[$(ev 'gw.* dies') | .note] as \$e | (\$e | length > 0) and (\$e | all(test(\"is failed\")))"
+check "no member event breaks a TCP connection" \
+  "[.events[] | select(.name | test(\"clusterXL_admin|gw.* dies\")) | .broken_connections] as \$e | (\$e | length == 3) and (\$e | all(. == 0))"
+check "admin down -p and up -p lose no packet" \
+  "[$(ev 'clusterXL_admin') | .lost_packets] as \$e | (\$e | length == 2) and (\$e | all(. == 0))"
+check "after the events every connection carries data again" \
+  "[$(ev 'quiet')] as \$e | (\$e | length == 1) and (\$e | all(.tcp_connections > 0 and .tcp_progressed == .tcp_connections and .tcp_connections == ([\$e[0]] | length) * 0 + (\$e[0].tcp_connections)))"
+check "no connection was lost over the whole drill" \
+  "([.events[].broken_connections] | add) == 0"
 ((failures == 0)) || { echo "$failures check(s) failed"; exit 1; }
 echo "all checks passed"

@@ -6,6 +6,7 @@
 DRILL_SETTLE=3      # seconds after each event (--short: 1)
 DRILL_TCP=32        # probe TCP connections (--short: 16)
 DRILL_UDP_RATE=1000 # probe datagrams per second
+DRILL_QUIET=8       # seconds of the final window with no event (--short: 6)
 DRILL_JSON=""
 declare -A DRILL_NOTE=()    # window name -> what happened around it
 declare -A DRILL_BEFORE=()  # window name -> active orchestrator before (orchestrator events)
@@ -189,6 +190,14 @@ ev_member_kill() {
   DRILL_NOTE[$name]="$g is $(member_state "$g")$timing"
 }
 
+# The last window: no event. Every connection that survived the events must carry data again
+# (a connection whose state was lost stalls here until TCP gives up).
+ev_quiet() {
+  mark "quiet (no event)"
+  sleep "$DRILL_QUIET"
+  DRILL_NOTE["quiet (no event)"]="every live connection should deliver data here"
+}
+
 # log_ms FILE REGEX AFTER_MS: the time (ms since 1970) of the first line of a daemon log
 # matching REGEX that was written at or after AFTER_MS. Log lines start with
 # "2026-11-26T02:00:08.057" (local time).
@@ -204,13 +213,14 @@ log_ms() {
 # The table: one row per probe window, exactly as the probe reported it.
 drill_table() {
   local rep=$LAB_RUN/probe/report.json name gap lost broken stall i=0
-  printf '\n%-40s %8s %9s %12s %13s  %-19s  %s\n' EVENT "GAP ms" "LOST pkts" "BROKEN conns" \
-    "MAX STALL ms" "DROPS gw1..gw5" NOTE
-  while IFS=$'\t' read -r name gap lost broken stall; do
-    printf '%-40s %8.1f %9s %12s %13.1f  %-19s  %s\n' "$name" "$gap" "$lost" "$broken" "$stall" \
-      "$(window_drops "$i")" "${DRILL_NOTE[$name]:-}"
+  printf '\n%-40s %8s %9s %12s %13s %9s  %-19s  %s\n' EVENT "GAP ms" "LOST pkts" "BROKEN conns" \
+    "MAX STALL ms" "TCP MOVED" "DROPS gw1..gw5" NOTE
+  while IFS=$'\t' read -r name gap lost broken stall moved total; do
+    printf '%-40s %8.1f %9s %12s %13.1f %9s  %-19s  %s\n' "$name" "$gap" "$lost" "$broken" "$stall" \
+      "$moved/$total" "$(window_drops "$i")" "${DRILL_NOTE[$name]:-}"
     i=$((i + 1))
-  done < <(jq -r '.windows[] | [.name, .gap_ms, .lost_packets, .broken_connections, .max_tcp_stall_ms] | @tsv' "$rep")
+  done < <(jq -r '.windows[] | [.name, .gap_ms, .lost_packets, .broken_connections, .max_tcp_stall_ms, .tcp_progressed, .tcp_connections] | @tsv' "$rep")
+  echo "(TCP MOVED: connections that delivered data in the window / connections alive when it opened)"
   echo
   echo "probe: $(jq -r '"\(.windows[0].tcp_connections) TCP connections, UDP \([.windows[].udp_sent] | add) sent / \([.windows[].udp_received] | add) echoed"' "$rep")"
   echo "TCP errors: $(jq -r '[.windows[].tcp_errors[]] | if length == 0 then "none" else join("; ") end' "$rep")"
@@ -254,7 +264,8 @@ drill_write_json() {
     --argjson drops "{${DRILL_DROPS%,}}" --arg aborted "$aborted" --arg prefix "$LAB_P" '
     {prefix: $prefix,
      events: [.windows | to_entries[] | .key as $i | .value
-              | {name, gap_ms, lost_packets, broken_connections, max_tcp_stall_ms}
+              | {name, gap_ms, lost_packets, broken_connections, max_tcp_stall_ms,
+                 tcp_connections, tcp_progressed}
               + {member_drops: ($wdrops[$i] | if . == "-" then null else
                    (split("/") | map(tonumber) | [["gw1","gw2","gw3","gw4","gw5"], .]
                     | transpose | map({(.[0]): .[1]}) | add) end)}
@@ -276,7 +287,7 @@ cmd_drill() {
       --json) [[ $# -ge 2 ]] || die "drill: --json needs a FILE"
               DRILL_JSON=$(realpath -m "$2"); shift ;;
       --keep) keep=1 ;;
-      --short) DRILL_SETTLE=1 DRILL_TCP=16 ;;
+      --short) DRILL_SETTLE=1 DRILL_TCP=16 DRILL_QUIET=6 ;;
       --build) set_build "${2:-}"; shift ;;
       -v) LAB_VERBOSE=1 ;;
       -h|--help) usage ;;
@@ -308,6 +319,7 @@ cmd_drill() {
   ev_admin gw2 down
   ev_admin gw2 up
   ev_member_kill gw3
+  ev_quiet
 
   snap_drops
   probe_stop || exit 1
