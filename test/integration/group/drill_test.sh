@@ -50,7 +50,7 @@ check "no member event breaks a TCP connection" \
 check "admin down -p and up -p lose no packet" \
   "[$(ev 'clusterXL_admin') | .lost_packets] as \$e | (\$e | length == 2) and (\$e | all(. == 0))"
 check "after the events every connection carries data again" \
-  "[$(ev 'quiet')] as \$e | (\$e | length == 1) and (\$e | all(.tcp_connections > 0 and .tcp_progressed == .tcp_connections and .tcp_connections == ([\$e[0]] | length) * 0 + (\$e[0].tcp_connections)))"
+  "[$(ev 'quiet')] as \$e | (\$e | length == 1) and (\$e[0].tcp_connections > 0) and (\$e[0].tcp_progressed == \$e[0].tcp_connections)"
 check "no connection was lost over the whole drill" \
   "([.events[].broken_connections] | add) == 0"
 ((failures == 0)) || { echo "$failures check(s) failed"; exit 1; }

@@ -261,7 +261,8 @@ drill_write_json() {
   drops="${drops%,}]"
   jq --argjson notes "$notes" --argjson before "$before" --argjson after "$after" \
     --argjson wdrops "$drops" \
-    --argjson drops "{${DRILL_DROPS%,}}" --arg aborted "$aborted" --arg prefix "$LAB_P" '
+    --argjson drops "{${DRILL_DROPS%,}}" --arg aborted "$aborted" --arg prefix "$LAB_P" \
+    --argjson syncloss "$DRILL_SYNC_LOSS" '
     {prefix: $prefix,
      events: [.windows | to_entries[] | .key as $i | .value
               | {name, gap_ms, lost_packets, broken_connections, max_tcp_stall_ms,
@@ -272,13 +273,24 @@ drill_write_json() {
               + (if $before[.name] then {active_before: $before[.name]} else {} end)
               + (if $after[.name] then {active_after: $after[.name]} else {} end)
               + (if $notes[.name] then {note: $notes[.name]} else {} end)],
-     drops_per_member: $drops}
+     drops_per_member: $drops, sync_loss: $syncloss}
     + (if $aborted != "" then {aborted: $aborted} else {} end)' \
     "$LAB_RUN/probe/report.json" >"$DRILL_JSON"
   log "wrote $DRILL_JSON"
 }
 
 DRILL_DROPS=""
+DRILL_SYNC_LOSS="null"
+
+# With LAB_SYNC_LOSS: how many HyperSync frames the switch dropped.
+sync_loss_report() {
+  [[ -n ${LAB_SYNC_LOSS:-} && ${LAB_SYNC_LOSS} != 0 ]] || return 0
+  local n
+  n=$(nsx sw nft -j list counter bridge hsloss dropped 2>/dev/null |
+    jq '[.nftables[] | .counter? | select(.) | .packets] | first // 0') || n=0
+  echo "sync segment: ${LAB_SYNC_LOSS} % loss, $n frames dropped"
+  DRILL_SYNC_LOSS="{\"percent\":${LAB_SYNC_LOSS},\"dropped\":$n}"
+}
 
 cmd_drill() {
   local keep=0
@@ -288,6 +300,8 @@ cmd_drill() {
               DRILL_JSON=$(realpath -m "$2"); shift ;;
       --keep) keep=1 ;;
       --short) DRILL_SETTLE=1 DRILL_TCP=16 DRILL_QUIET=6 ;;
+      --tcp) [[ ${2:-} =~ ^[0-9]+$ && $2 -ge 1 ]] || die "drill: --tcp needs a number of connections"
+             DRILL_TCP_SET=$2; shift ;;
       --build) set_build "${2:-}"; shift ;;
       -v) LAB_VERBOSE=1 ;;
       -h|--help) usage ;;
@@ -298,6 +312,7 @@ cmd_drill() {
   if [[ -n $DRILL_JSON ]]; then
     [[ -d $(dirname "$DRILL_JSON") ]] || die "drill: --json $DRILL_JSON: no such directory"
   fi
+  if [[ -n ${DRILL_TCP_SET:-} ]]; then DRILL_TCP=$DRILL_TCP_SET; fi
   need_bins "${LAB_DAEMON_BINS[@]}" baton-probe
   new_lab
   if ((keep)); then LAB_TEARDOWN=0; fi
@@ -325,6 +340,7 @@ cmd_drill() {
   probe_stop || exit 1
   drill_table
   drill_drops
+  sync_loss_report
   drill_write_json
   if ((keep)); then log "--keep: the lab stays; remove it with: $0 down $LAB_P"; fi
 }

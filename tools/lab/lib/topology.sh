@@ -109,6 +109,22 @@ topology_up() {
     ip -n "$(ns sw)" link set "${LAB_P}$b" up
   done
 
+  # LAB_SYNC_LOSS=N: the switch drops N % of the frames the members send on the HyperSync
+  # segment (nftables numgen; tc netem is not available everywhere).
+  if [[ -n ${LAB_SYNC_LOSS:-} && ${LAB_SYNC_LOSS} != 0 ]]; then
+    local ports
+    ports=$(printf '"%s-hs", ' "${LAB_GWS[@]}")
+    nsx sw nft -f - <<NFT
+table bridge hsloss {
+  counter dropped {}
+  chain forward {
+    type filter hook forward priority filter; policy accept;
+    iifname { ${ports%, } } numgen random mod 100 < ${LAB_SYNC_LOSS} counter name dropped drop
+  }
+}
+NFT
+  fi
+
   # client <-> router (direct veth), router on br-ext.
   ns_base client 0
   ns_base router 1
