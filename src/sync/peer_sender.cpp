@@ -24,6 +24,8 @@ PeerSender::PeerSender(PeerSenderConfig cfg) : cfg_(cfg), tokens_(cfg.burst_reco
   if (cfg_.budget < kHeaderBytes + kUpdateFixedBytes + kMacBytes + 98 ||
       cfg_.budget > kMaxSyncDatagram)
     panic("sync::PeerSender: budget must hold an IPv6 upsert and fit one datagram");
+  if (cfg_.rto <= Duration{0} || cfg_.rto_max < cfg_.rto)
+    panic("sync::PeerSender: needs 0 < rto <= rto_max");
   if (cfg_.records_per_second > 0 && cfg_.burst_records < 1)
     panic("sync::PeerSender: a rate limit needs a burst of at least one record");
 }
@@ -116,7 +118,7 @@ void PeerSender::on_heartbeat_flags(std::uint8_t flags) {
   resync();
 }
 
-void PeerSender::credit(const Sent& s, TimePoint now) {
+void PeerSender::credit(const Sent& s) {
   for (const auto& [k, version] : s.items) {
     auto it = conns_.find(k);
     if (it == conns_.end()) continue;
@@ -124,9 +126,35 @@ void PeerSender::credit(const Sent& s, TimePoint now) {
     e.acked_version = std::max(e.acked_version, version);
     if (e.removed && !e.dirty && e.acked_version == e.version) conns_.erase(it);
   }
-  Duration sample = now - s.at;
-  srtt_ = srtt_ == Duration{0} ? sample : srtt_ + (sample - srtt_) / 8;
 }
+
+void PeerSender::sample(Duration rtt) {
+  if (rtt < Duration{0}) rtt = Duration{0};
+  if (srtt_ == Duration{0} && rttvar_ == Duration{0}) {  // the first sample (RFC 6298 2.2)
+    srtt_ = rtt;
+    rttvar_ = rtt / 2;
+  } else {  // RFC 6298 2.3: beta 1/4, alpha 1/8
+    const Duration dev = srtt_ > rtt ? srtt_ - rtt : rtt - srtt_;
+    rttvar_ += (dev - rttvar_) / 4;
+    srtt_ += (rtt - srtt_) / 8;
+  }
+  backoff_ = 0;
+}
+
+Duration PeerSender::base_rto() const {
+  Duration r = std::max(srtt_ + 4 * rttvar_, 2 * srtt_);
+  return std::clamp(r, cfg_.rto, cfg_.rto_max);
+}
+
+Duration PeerSender::rto() const {
+  Duration r = base_rto();
+  for (unsigned i = 0; i < backoff_ && r < cfg_.rto_max; ++i) r *= 2;
+  return std::min(r, cfg_.rto_max);
+}
+
+// A message's RTO is the one it was sent with, or the current one if the round trip has grown
+// since: a backlog building up at the peer extends what is already in flight.
+TimePoint PeerSender::expiry(const Sent& s) const { return s.at + std::max(s.rto, base_rto()); }
 
 void PeerSender::lose(std::uint64_t data_seq, const Sent& s) {
   ++counters_.messages_lost;
@@ -158,17 +186,24 @@ void PeerSender::on_ack(const Ack& a, TimePoint now) {
     ++counters_.acks_ignored;
     return;
   }
+  // One round-trip sample per ack, from the newest message it newly acknowledges: the one
+  // this ack answers (an older one credited here had its own ack lost or reordered, and its
+  // sample would overstate the round trip). Only messages still awaited count (Karn).
+  std::optional<TimePoint> newest;
   while (!outstanding_.empty() && outstanding_.begin()->first <= a.cumulative) {
     auto node = outstanding_.extract(outstanding_.begin());
-    credit(node.mapped(), now);
+    credit(node.mapped());
+    newest = node.mapped().at;
   }
   for (const auto& r : a.received) {
     auto it = outstanding_.lower_bound(r.first);
     while (it != outstanding_.end() && it->first <= r.last) {
-      credit(it->second, now);
+      credit(it->second);
+      newest = newest ? std::max(*newest, it->second.at) : it->second.at;
       it = outstanding_.erase(it);
     }
   }
+  if (newest) sample(now - *newest);
   highest_acked_ = std::max(highest_acked_, top);
   if (highest_acked_ >= kLossThreshold) lose_up_to(highest_acked_ - kLossThreshold + 1);
 }
@@ -184,7 +219,7 @@ std::optional<Outgoing> PeerSender::next_update(TimePoint now) {
   Update u;
   u.data_seq = next_data_seq_;
   u.floor = floor();
-  Sent sent{now, {}};
+  Sent sent{now, rto(), {}};
   std::size_t used = kHeaderBytes + kUpdateFixedBytes + kMacBytes;
   while (!dirty_queue_.empty() && u.records.size() < limit) {
     const ConnKey k = dirty_queue_.front();
@@ -241,11 +276,16 @@ std::vector<Outgoing> PeerSender::poll(TimePoint now) {
                                        std::chrono::duration<double>(now - last_poll_).count());
     last_poll_ = now;
   }
-  // Messages are sent in data_seq order, so the timed-out ones are a prefix.
-  while (!outstanding_.empty() && outstanding_.begin()->second.at + cfg_.rto <= now) {
+  // Messages are sent in data_seq order; the timed-out ones are taken as a prefix (a later
+  // message sent with a shorter RTO waits for the ones before it: never early).
+  bool timed_out = false;
+  while (!outstanding_.empty() && expiry(outstanding_.begin()->second) <= now) {
     auto node = outstanding_.extract(outstanding_.begin());
+    ++counters_.messages_timed_out;
     lose(node.key(), node.mapped());
+    timed_out = true;
   }
+  if (timed_out && rto() < cfg_.rto_max) ++backoff_;  // Karn: back off until the next sample
 
   std::vector<Outgoing> out;
   if (peer_epoch_ != kUnknownEpoch) {
@@ -265,7 +305,7 @@ std::vector<Outgoing> PeerSender::poll(TimePoint now) {
 
 TimePoint PeerSender::next_deadline() const {
   TimePoint t = sent_any_ ? last_sent_ + cfg_.heartbeat : last_poll_;
-  if (!outstanding_.empty()) t = std::min(t, outstanding_.begin()->second.at + cfg_.rto);
+  if (!outstanding_.empty()) t = std::min(t, expiry(outstanding_.begin()->second));
   if (peer_epoch_ != kUnknownEpoch && dirty_ > 0 && outstanding_.size() < cfg_.window) {
     if (cfg_.records_per_second <= 0 || tokens_ >= 1)
       t = std::min(t, last_poll_);

@@ -18,6 +18,16 @@
 // epoch) would have its records ignored as old. Drop connections with forget(), not by
 // replacing the object.
 //
+// Retransmission timeout (RTO), after RFC 6298: every ack of a message still awaited is a
+// round-trip sample (srtt, rttvar), and the RTO is max(srtt + 4 * rttvar, 2 * srtt), no less
+// than `rto` and no more than `rto_max`. A peer that is merely busy (it acks after installing,
+// so its backlog is in the round trip) thus raises the RTO instead of triggering re-sends of
+// messages that will be acked. Karn: a message given up yields no sample even if its ack comes
+// late (its records went out again), and each timeout doubles the RTO of the messages sent
+// after it (up to `rto_max`) until the next sample, so a sudden jump of the round trip above
+// the RTO cannot make every message time out forever. Loss is still found quickly by the
+// selective acks: three later messages acknowledged.
+//
 // Pure: time is passed in, and poll() returns what to send (Outgoing, sealed by gate.hpp).
 #pragma once
 
@@ -43,7 +53,10 @@ struct PeerSenderConfig {
   double burst_records = 4'000;             // the rate limiter's bucket
   std::size_t budget = kDefaultUpdateBudget;  // bytes of one UPDATE datagram, header and MAC in
   Duration heartbeat = std::chrono::milliseconds(200);  // after this long without sending
-  Duration rto = std::chrono::milliseconds(300);        // an UPDATE unacked this long is lost
+  // An UPDATE unacked for the RTO is lost; the RTO adapts to the measured round trip, between
+  // these two.
+  Duration rto = std::chrono::milliseconds(300);        // the minimum (and the initial) RTO
+  Duration rto_max = std::chrono::seconds(3);
 };
 
 struct PeerSenderCounters {
@@ -54,6 +67,7 @@ struct PeerSenderCounters {
   std::uint64_t acks_received = 0;
   std::uint64_t acks_ignored = 0;           // acknowledging data_seqs never sent
   std::uint64_t messages_lost = 0;          // UPDATEs given up (timeout or later ones acked)
+  std::uint64_t messages_timed_out = 0;     // of which given up by timeout
   std::uint64_t resyncs = 0;                // resync(), requests and peer restarts
   std::uint64_t peer_restarts = 0;
 };
@@ -113,8 +127,12 @@ class PeerSender {
   std::size_t size() const { return conns_.size(); }
   // The connection's current version, if held and not removed.
   std::optional<std::uint64_t> version(const ConnKey& k) const;
-  // Smoothed round-trip time from UPDATE to its ack (0 before the first sample).
+  // Smoothed round-trip time from UPDATE to its ack (0 before the first sample), and its
+  // mean deviation.
   Duration srtt() const { return srtt_; }
+  Duration rttvar() const { return rttvar_; }
+  // The RTO of an UPDATE sent now (backoff included).
+  Duration rto() const;
   std::uint64_t peer_epoch() const { return peer_epoch_; }
   std::uint64_t next_data_seq() const { return next_data_seq_; }
   const PeerSenderCounters& counters() const { return counters_; }
@@ -133,12 +151,16 @@ class PeerSender {
   };
   struct Sent {
     TimePoint at;
+    Duration rto{0};  // its RTO when sent (backoff included)
     std::vector<std::pair<ConnKey, std::uint64_t>> items;  // (key, version) carried
   };
   using Map = std::unordered_map<ConnKey, Entry, ConnKeyHash>;
 
   void mark_dirty(const ConnKey& k, Entry& e);
-  void credit(const Sent& s, TimePoint now);
+  void credit(const Sent& s);
+  void sample(Duration rtt);
+  Duration base_rto() const;
+  TimePoint expiry(const Sent& s) const;
   void lose(std::uint64_t data_seq, const Sent& s);
   void lose_up_to(std::uint64_t below);
   std::uint64_t floor() const;
@@ -161,6 +183,8 @@ class PeerSender {
   TimePoint last_sent_{};
   bool sent_any_ = false;
   Duration srtt_{0};
+  Duration rttvar_{0};
+  unsigned backoff_ = 0;  // the RTO is doubled this many times (timeouts since the last sample)
   PeerSenderCounters counters_;
 };
 

@@ -263,6 +263,44 @@ INSTANTIATE_TEST_SUITE_P(Loss, SyncUnderLoss,
                            return std::to_string(static_cast<int>(i.param.loss * 100)) + "pct";
                          });
 
+// A slow peer: every datagram takes 200 ms each way (in order), so an UPDATE is acked 400 ms or
+// more after it went, beyond the initial (minimum) RTO of 300 ms. Only the first messages, sent
+// before any round trip was measured, time out; once the RTO has adapted, nothing is given up.
+// With loss and reordering on top, the losses are still recovered.
+TEST(SyncSlowPeer, AdaptedRtoResendsNothingWithoutLoss) {
+  Sim sim({.duplicate = 0, .min_delay = 200ms, .jitter = 0ms}, 11);
+  std::uint64_t timed_out_early = 0;
+  for (int ms = 0; ms < 3000; ++ms) {
+    sim.churn(5, 3, 0.5);
+    sim.step();
+    if (ms == 1000) timed_out_early = sim.a_->sender.counters().messages_timed_out;
+  }
+  ASSERT_TRUE(sim.settle(60s));
+  sim.expect_converged();
+  const auto& c = sim.a_->sender.counters();
+  EXPECT_EQ(c.messages_timed_out, timed_out_early) << "timeouts after the RTO adapted";
+  EXPECT_EQ(c.messages_lost, c.messages_timed_out);
+  EXPECT_LE(c.messages_timed_out, sender_cfg().window);  // at most the first window
+  EXPECT_GE(sim.a_->sender.srtt(), 400ms);
+  EXPECT_LE(sim.a_->sender.srtt(), 410ms);
+  EXPECT_GE(sim.a_->sender.rto(), 800ms);
+}
+
+TEST(SyncSlowPeer, LossIsStillRecovered) {
+  Sim sim({.loss = 0.1, .min_delay = 200ms, .jitter = 4ms}, 12);
+  for (int ms = 0; ms < 2000; ++ms) {
+    sim.churn(5, 3, 0.5);
+    sim.step();
+  }
+  ASSERT_TRUE(sim.settle(120s));
+  sim.expect_converged();
+  const auto& c = sim.a_->sender.counters();
+  EXPECT_GT(c.records_retransmitted, 0u);
+  const double first = static_cast<double>(c.records_sent - c.records_retransmitted);
+  EXPECT_LE(static_cast<double>(c.records_retransmitted), first * 0.8)
+      << c.records_retransmitted << " retransmitted of " << c.records_sent;
+}
+
 TEST(SyncRestart, ReceiverRestartGetsEverythingAgain) {
   Sim sim({.loss = 0.2}, 7);
   for (int ms = 0; ms < 500; ++ms) {

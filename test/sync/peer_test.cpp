@@ -1,6 +1,8 @@
 // PeerSender and PeerReceiver one step at a time: coalescing, versions, acks and floors,
 // loss by timeout and by selective ack, windows and rate, heartbeats, resync, tombstones,
 // restarts of either side.
+#include <map>
+
 #include <gtest/gtest.h>
 
 #include "samples.hpp"
@@ -179,6 +181,98 @@ TEST(PeerSender, SelectiveAcksCreditAndRevealLoss) {
   EXPECT_EQ(u[0].records.at(0).conn, conn6(1));
   s.on_ack(Ack{7, {}}, t0 + 3ms);
   EXPECT_TRUE(s.in_sync());
+}
+
+// A peer that acks every UPDATE 400 ms after it was sent (busy, not losing anything): the
+// initial RTO (300 ms, the minimum) gives the first message up once, then the RTO follows the
+// measured round trip and nothing more is re-sent.
+TEST(PeerSender, SlowAcksRaiseTheRtoInsteadOfResending) {
+  PeerSender s = ready_sender();
+  s.upsert(conn4(0));
+  ASSERT_EQ(updates(s.poll(t0)).size(), 1u);  // data_seq 1
+  EXPECT_EQ(s.rto(), 300ms);
+  auto u = updates(s.poll(t0 + 300ms));       // 1 timed out: conn4(0) again in 2
+  ASSERT_EQ(u.size(), 1u);
+  EXPECT_EQ(u[0].data_seq, 2u);
+  EXPECT_EQ(s.counters().messages_timed_out, 1u);
+  EXPECT_EQ(s.rto(), 600ms);                  // backed off until a sample arrives
+  EXPECT_EQ(s.next_deadline(), t0 + 500ms);   // the heartbeat; 2 times out at t0 + 900ms
+  s.on_ack(Ack{1, {}}, t0 + 400ms);           // the given-up message: no sample (Karn)
+  EXPECT_EQ(s.srtt(), 0ms);
+  s.on_ack(Ack{2, {}}, t0 + 700ms);
+  EXPECT_EQ(s.srtt(), 400ms);
+  EXPECT_EQ(s.rttvar(), 200ms);
+  EXPECT_EQ(s.rto(), 1200ms);                 // srtt + 4 rttvar, backoff cleared
+  EXPECT_TRUE(s.in_sync());
+
+  // Ten seconds of a new connection every 20 ms, each UPDATE acked 400..440 ms after it went.
+  std::map<std::uint64_t, TimePoint> sent;    // data_seq -> when
+  std::uint32_t next = 1;
+  const TimePoint start = t0 + 700ms;
+  for (TimePoint now = start; now < start + 10s; now += 1ms) {
+    if ((now - start) % 20ms == 0ms) s.upsert(conn4(next++));
+    for (const auto& m : updates(s.poll(now))) sent[m.data_seq] = now;
+    while (!sent.empty()) {
+      const auto [seq, at] = *sent.begin();
+      if (now < at + 400ms + static_cast<int>(seq % 5) * 10ms) break;
+      s.on_ack(Ack{seq, {}}, now);
+      sent.erase(sent.begin());
+    }
+  }
+  EXPECT_EQ(s.counters().messages_timed_out, 1u);
+  EXPECT_EQ(s.counters().messages_lost, 1u);
+  EXPECT_EQ(s.counters().records_retransmitted, 1u);
+  EXPECT_GE(s.srtt(), 400ms);
+  EXPECT_LE(s.srtt(), 440ms);
+  EXPECT_GE(s.rto(), 800ms);                  // at least twice the round trip
+  EXPECT_LE(s.rto(), 3s);
+}
+
+// With the RTO raised by a slow peer, a real loss is still recovered: by the selective acks
+// when later messages are acked, by the (adapted) timeout when nothing follows.
+TEST(PeerSender, SlowPeerLossIsStillRecovered) {
+  PeerSender s = ready_sender();
+  TimePoint now = t0;
+  for (std::uint32_t i = 0; i < 20; ++i, now += 100ms) {  // adapt: acks after 400 ms
+    s.upsert(conn4(i));
+    auto u = updates(s.poll(now));
+    ASSERT_EQ(u.size(), 1u);
+    s.on_ack(Ack{u[0].data_seq, {}}, now + 400ms);
+  }
+  ASSERT_EQ(s.counters().messages_lost, 0u);
+  ASSERT_GE(s.rto(), 800ms);
+  const std::uint64_t first = s.next_data_seq();
+  for (std::uint32_t i = 100; i < 105; ++i) {  // five UPDATEs; the first one is lost
+    s.upsert(conn4(i));
+    ASSERT_EQ(updates(s.poll(now)).size(), 1u);
+  }
+  // 400 ms later the acks of the other four arrive: three later ones acked, so it is lost.
+  s.on_ack(Ack{first - 1, {{first + 1, first + 4}}}, now + 400ms);
+  EXPECT_EQ(s.counters().messages_lost, 1u);
+  EXPECT_EQ(s.counters().messages_timed_out, 0u);
+  auto u = updates(s.poll(now + 400ms));
+  ASSERT_EQ(u.size(), 1u);
+  EXPECT_EQ(u[0].records.at(0).conn, conn4(100));
+  // That one is lost too, and nothing follows: the timeout finds it, within rto_max.
+  const TimePoint sent = now + 400ms;
+  TimePoint resent = sent;
+  for (TimePoint t = sent + 1ms; t <= sent + 4s; t += 1ms) {
+    auto v = updates(s.poll(t));
+    if (!v.empty()) {
+      u = v;
+      resent = t;
+      break;
+    }
+  }
+  EXPECT_GE(resent, sent + 800ms);  // not before twice the round trip
+  EXPECT_LE(resent, sent + 3s);
+  ASSERT_EQ(u.size(), 1u);
+  EXPECT_EQ(u[0].records.at(0).conn, conn4(100));
+  EXPECT_EQ(s.counters().messages_timed_out, 1u);
+  const TimePoint deadline = resent;
+  s.on_ack(Ack{u[0].data_seq, {}}, deadline + 400ms);
+  EXPECT_TRUE(s.in_sync());
+  EXPECT_TRUE(s.acked(conn4(100).key));
 }
 
 TEST(PeerSender, IgnoresAcksForUnsentData) {
