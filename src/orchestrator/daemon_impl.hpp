@@ -70,6 +70,7 @@ class DaemonImpl final : public Daemon {
   control::GroupInfo group_info() const;
   void check_cut_off(TimePoint now);
   bool cut_off_ = false;  // advertising priority 1 (see check_cut_off)
+  std::optional<TimePoint> peer_back_since_;  // the peer present without a break since
   void write_audit(const std::string& line);
   // metrics.cpp
   Status open_metrics();

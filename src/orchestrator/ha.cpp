@@ -80,15 +80,24 @@ void DaemonImpl::check_cut_off(TimePoint now) {
     if (m.state != MemberState::failed) all_failed = false;
   }
   bool cut_off = !peer_present(now) && any && all_failed;
+  if (!peer_present(now)) peer_back_since_.reset();
+  else if (!peer_back_since_) peer_back_since_ = now;
+  // Back in touch: following the peer's tables as its standby, or the active with the peer
+  // present for a while (the VRRP contest of our return is long settled). Priority 1 costs
+  // nothing meanwhile: alone, we are master at any priority.
+  bool settled = core_.following_peer() ||
+                 (core_.role() == Role::active && peer_back_since_ &&
+                  now - *peer_back_since_ >= std::chrono::seconds(5));
   if (cut_off && !cut_off_) {
     cut_off_ = true;
     spdlog::warn("cut off from the peer and from every member: advertising VRRP priority 1, so "
                  "that the orchestrator that kept the group keeps it when our links return");
     vrrp_->set_priority_all(1);
-  } else if (!cut_off && cut_off_ && (core_.following_peer() || !all_failed)) {
+  } else if (!cut_off && cut_off_ && settled) {
     cut_off_ = false;
     spdlog::info("in touch again ({}): VRRP priority back to {}",
-                 core_.following_peer() ? "following the peer's tables" : "members heard",
+                 core_.following_peer() ? "following the peer's tables as standby"
+                                        : "active, with the peer following",
                  cfg_.self.priority);
     vrrp_->set_priority_all(cfg_.self.priority);
   }
