@@ -481,8 +481,8 @@ struct Driver {
         if (!st) die(st.error().message);
         // An entry already there (conntrackd can bring back entries of an earlier round,
         // e.g. after a resync) is replaced: it still gives a NEW event. Counted.
-        replaced += st->replaced;
-        if (st->created + st->replaced != part.size()) {
+        replaced += st->updated + st->replaced;
+        if (st->created + st->updated + st->replaced != part.size()) {
           die(fmt::format("driver: created {} of {} ({})", st->created, part.size(),
                           st->first_error));
         }
@@ -579,6 +579,7 @@ RoundResult baton_round(const Net& net, const BatonConfig& cfg, double pace,
     std::vector<Conn> batch;
     std::vector<ConnKey> removes;
     std::uint64_t installed = 0, install_failed = 0, sends_failed = 0, own_events = 0;
+    std::uint64_t created = 0, updated = 0, replaced = 0;
     std::string first_error;
     auto send = [&](const Outgoing& o) {
       auto bytes = sealer.seal(o);
@@ -610,7 +611,10 @@ RoundResult baton_round(const Net& net, const BatonConfig& cfg, double pace,
         auto st = ins->apply(batch, removes);
         if (!st) die(st.error().message);
         const std::int64_t t = now_ns();
-        installed += st->created + st->replaced;
+        installed += st->created + st->updated + st->replaced;
+        created += st->created;
+        updated += st->updated;
+        replaced += st->replaced;
         install_failed += st->failed;
         if (first_error.empty()) first_error = st->first_error;
         for (const Conn& c : batch) {
@@ -632,6 +636,9 @@ RoundResult baton_round(const Net& net, const BatonConfig& cfg, double pace,
                      {"records_applied", receiver.counters().records_applied},
                      {"records_stale", receiver.counters().records_stale},
                      {"installed", installed},
+                     {"installed_created", created},
+                     {"installed_updated", updated},
+                     {"installed_replaced", replaced},
                      {"install_failed", install_failed},
                      {"first_install_error", first_error},
                      {"gate_drops", gate.drops().total()},
@@ -743,8 +750,10 @@ RoundResult baton_round(const Net& net, const BatonConfig& cfg, double pace,
                      {"updates_sent", sc2.updates_sent},
                      {"acks_received", sc2.acks_received},
                      {"messages_lost", sc2.messages_lost},
+                     {"messages_timed_out", sc2.messages_timed_out},
                      {"send_failures", sends_failed},
                      {"srtt_ms", std::chrono::duration<double, std::milli>(sender.srtt()).count()},
+                     {"rto_ms", std::chrono::duration<double, std::milli>(sender.rto()).count()},
                      {"in_sync", sender.in_sync()},
                      {"pending", sender.pending()},
                      {"in_flight", sender.in_flight()}};

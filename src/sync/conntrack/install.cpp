@@ -29,11 +29,11 @@ constexpr int kPending = -1;
 constexpr int kAckTimeoutMs = 5000;
 constexpr std::size_t kRecvBytes = 256 * 1024;
 
-enum class OpKind : std::uint8_t { create, remove, set_timeout };
+enum class OpKind : std::uint8_t { create, update, remove, set_timeout };
 
 struct Op {
   OpKind kind = OpKind::create;
-  const Conn* conn = nullptr;    // create
+  const Conn* conn = nullptr;    // create, update
   const ConnKey* key = nullptr;  // remove, set_timeout
   std::uint16_t zone = 0;        // remove, set_timeout
   std::uint32_t timeout = 0;     // set_timeout
@@ -44,6 +44,13 @@ struct Op {
 Op create_op(const Conn& c) {
   Op op;
   op.kind = OpKind::create;
+  op.conn = &c;
+  return op;
+}
+
+Op update_op(const Conn& c) {
+  Op op;
+  op.kind = OpKind::update;
   op.conn = &c;
   return op;
 }
@@ -65,8 +72,10 @@ Op timeout_op(const ConnKey& k, std::uint32_t timeout) {
 }
 
 std::string describe(const Op& op, int e) {
-  const ConnKey& k = op.kind == OpKind::create ? op.conn->key : *op.key;
+  const bool upsert = op.kind == OpKind::create || op.kind == OpKind::update;
+  const ConnKey& k = upsert ? op.conn->key : *op.key;
   const char* what = op.kind == OpKind::create   ? "create"
+                     : op.kind == OpKind::update ? "update"
                      : op.kind == OpKind::remove ? "delete"
                                                  : "set timeout of";
   std::string s = fmt::format("{} {}: {}", what, to_string(k), std::strerror(e));
@@ -108,6 +117,7 @@ struct Installer::Impl {
   std::uint32_t seq = 0;
   std::vector<char> sendbuf;
   std::vector<char> recvbuf;
+  bool last_mostly_existing = false;  // the last apply() found most of its entries there
 
   int fd() const { return mnl_socket_get_fd(nl.get()); }
 
@@ -119,6 +129,13 @@ struct Installer::Impl {
     if (op.kind == OpKind::create) {
       nlh = detail::put_request(where, IPCTNL_MSG_CT_NEW,
                                 NLM_F_CREATE | NLM_F_EXCL | (ack ? NLM_F_ACK : 0), seq,
+                                detail::af_of(op.conn->key.family));
+      detail::set_for_create(ct.get(), *op.conn);
+    } else if (op.kind == OpKind::update) {
+      // CT_NEW without NLM_F_CREATE changes the existing entry in place (ENOENT if there is
+      // none): timeout, status bits (set only), TCP state and flags, mark. It ignores the reply
+      // tuple, and refuses NAT (EOPNOTSUPP) and status changes it cannot make (EBUSY).
+      nlh = detail::put_request(where, IPCTNL_MSG_CT_NEW, ack ? NLM_F_ACK : 0, seq,
                                 detail::af_of(op.conn->key.family));
       detail::set_for_create(ct.get(), *op.conn);
     } else if (op.kind == OpKind::remove) {
@@ -276,47 +293,118 @@ Result<Installer> Installer::open(InstallerOptions options) {
 
 std::uint32_t Installer::portid() const { return mnl_socket_get_portid(impl_->nl.get()); }
 
+namespace {
+
+bool natted(const Conn& c) { return (c.status & (IPS_SRC_NAT | IPS_DST_NAT)) != 0; }
+
+// An in-place update refused for what it cannot change; delete and create instead.
+bool cannot_update(int e) { return e == EBUSY || e == EOPNOTSUPP || e == ETIME; }
+
+}  // namespace
+
 Result<ApplyStats> Installer::apply(std::span<const Conn> upserts,
                                     std::span<const ConnKey> removes) {
   ApplyStats st;
+  // What each upsert tries next. An entry NAT'd by the sender cannot be updated in place (the
+  // kernel refuses CTA_NAT_* on an existing entry), so it is created, or replaced.
+  enum class Step : std::uint8_t { update, create, replace, done };
+  struct Pending {
+    const Conn* conn;
+    Step step;
+    bool tried_update = false;
+    bool tried_create = false;
+  };
+  const bool update_first =
+      impl_->options.upsert_order == UpsertOrder::update_first ||
+      (impl_->options.upsert_order == UpsertOrder::adaptive && impl_->last_mostly_existing);
+  std::vector<Pending> pending;
+  pending.reserve(upserts.size());
+  for (const Conn& c : upserts)
+    pending.push_back({&c, update_first && !natted(c) ? Step::update : Step::create});
+
   std::vector<Op> ops;
   ops.reserve(upserts.size() + removes.size());
   for (const ConnKey& k : removes) ops.push_back(remove_op(k, 0));
-  for (const Conn& c : upserts) ops.push_back(create_op(c));
-  if (auto s = impl_->run(ops, false, st); !s) return s.error();
+  std::vector<std::size_t> owner;  // ops[i] belongs to pending[owner[i]] (removes: none)
+  owner.assign(ops.size(), upserts.size());
 
-  std::vector<Op> again;  // entries that existed: delete, then create
-  for (const Op& op : ops) {
-    if (op.kind == OpKind::remove) {
-      if (op.result == 0) {
-        ++st.removed;
-      } else if (op.result == ENOENT) {
-        ++st.missing;
-      } else {
-        fail(st, op);
+  // Rounds: each sends what every unresolved upsert tries next; a create that finds the entry
+  // there tries an update, an update that finds none tries a create, an update refused is a
+  // delete and a create (adjacent in one sendmsg). Four rounds cover every path and a race or
+  // two with the packet path; what is left then counts as failed.
+  for (int round = 0; round < 4; ++round) {
+    for (std::size_t i = 0; i < pending.size(); ++i) {
+      Pending& p = pending[i];
+      if (p.step == Step::update) {
+        ops.push_back(update_op(*p.conn));
+        owner.push_back(i);
+      } else if (p.step == Step::create) {
+        ops.push_back(create_op(*p.conn));
+        owner.push_back(i);
+      } else if (p.step == Step::replace) {
+        ops.push_back(remove_op(p.conn->key, p.conn->zone));
+        owner.push_back(i);
+        ops.push_back(create_op(*p.conn));
+        owner.push_back(i);
       }
-    } else if (op.result == 0) {
-      ++st.created;
-    } else if (op.result == EEXIST) {
-      again.push_back(remove_op(op.conn->key, op.conn->zone));
-      again.push_back(create_op(*op.conn));
-    } else {
-      fail(st, op);
     }
-  }
-  if (again.empty()) return st;
-  if (auto s = impl_->run(again, false, st); !s) return s.error();
-  for (std::size_t i = 0; i + 1 < again.size(); i += 2) {
-    const Op& del = again[i];
-    const Op& add = again[i + 1];
-    if (del.result != 0 && del.result != ENOENT) {
-      fail(st, del);  // the create then fails with EEXIST: one failure, the delete's
-    } else if (add.result == 0) {
-      ++st.replaced;
-    } else {
-      fail(st, add);
+    if (ops.empty()) break;
+    if (auto s = impl_->run(ops, false, st); !s) return s.error();
+    for (std::size_t j = 0; j < ops.size(); ++j) {
+      const Op& op = ops[j];
+      if (owner[j] == upserts.size()) {  // a remove
+        if (op.result == 0) {
+          ++st.removed;
+        } else if (op.result == ENOENT) {
+          ++st.missing;
+        } else {
+          fail(st, op);
+        }
+        continue;
+      }
+      Pending& p = pending[owner[j]];
+      const bool last_round = round == 3;
+      if (p.step == Step::update) {
+        p.tried_update = true;
+        if (op.result == 0) {
+          ++st.updated;
+          p.step = Step::done;
+        } else if (op.result == ENOENT && !last_round) {
+          p.step = Step::create;
+        } else if (cannot_update(op.result) && !last_round) {
+          p.step = Step::replace;
+        } else {
+          fail(st, op);
+          p.step = Step::done;
+        }
+      } else if (p.step == Step::create) {
+        p.tried_create = true;
+        if (op.result == 0) {
+          ++st.created;
+          p.step = Step::done;
+        } else if (op.result == EEXIST && !last_round) {
+          p.step = natted(*p.conn) || p.tried_update ? Step::replace : Step::update;
+        } else {
+          fail(st, op);
+          p.step = Step::done;
+        }
+      } else if (p.step == Step::replace) {
+        // The delete, then (j + 1) the create.
+        const Op& add = ops[++j];
+        if (op.result != 0 && op.result != ENOENT) {
+          fail(st, op);  // the create then fails with EEXIST: one failure, the delete's
+        } else if (add.result == 0) {
+          ++st.replaced;
+        } else {
+          fail(st, add);
+        }
+        p.step = Step::done;
+      }
     }
+    ops.clear();
+    owner.clear();
   }
+  if (!upserts.empty()) impl_->last_mostly_existing = st.updated + st.replaced > st.created;
   return st;
 }
 

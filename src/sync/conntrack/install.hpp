@@ -12,9 +12,13 @@
 //     since this member never saw the sequence numbers, SACK permitted, and the TCP state;
 //   - the remaining timeout, the mark, the zone; NAT through CTA_NAT_SRC / CTA_NAT_DST when
 //     the status says SRC_NAT / DST_NAT (the translated address is read from the reply tuple).
-// Upsert: create with NLM_F_CREATE|NLM_F_EXCL; on EEXIST, delete and create again in the next
-// batch (delete and create are adjacent in one sendmsg), so the entry carries the sender's
-// state entirely, including what an in-place update cannot change (reply tuple, zone).
+// Upsert: an entry that exists is updated in place (CT_NEW without NLM_F_CREATE: timeout,
+// status, TCP state and flags, mark), one that does not is created (NLM_F_CREATE|NLM_F_EXCL).
+// Which is tried first follows what the previous apply() met most (InstallerOptions::
+// upsert_order); the other is the fallback (ENOENT, EEXIST). What an update cannot change is
+// refused by the kernel (NAT: EOPNOTSUPP; a status bit it will not clear: EBUSY), and then the
+// entry is deleted and created again in the next batch (adjacent in one sendmsg), so it carries
+// the sender's state entirely. Entries NAT'd by the sender always take that way.
 #pragma once
 
 #include <cstddef>
@@ -29,6 +33,12 @@
 
 namespace baton::sync::ct {
 
+enum class UpsertOrder : std::uint8_t {
+  adaptive,      // whichever the previous apply() found more of (created first at the start)
+  create_first,  // best for new connections: an existing one costs a failed create more
+  update_first,  // best for changes: a new one costs a failed update more
+};
+
 struct InstallerOptions {
   // Bytes of requests per sendmsg (a TCP create is about 200 bytes). Must stay below the
   // socket's send buffer; the acks of one batch must fit the receive buffer below.
@@ -39,11 +49,13 @@ struct InstallerOptions {
   // answered succeeded. true: every request asks for an ack (the same results, one more
   // message per request; for comparison in the benchmark).
   bool ack_every_request = false;
+  UpsertOrder upsert_order = UpsertOrder::adaptive;
 };
 
 struct ApplyStats {
   std::size_t created = 0;   // new entries
-  std::size_t replaced = 0;  // existed: deleted and created again
+  std::size_t updated = 0;   // existed: changed in place
+  std::size_t replaced = 0;  // existed and could not be changed in place: deleted and created
   std::size_t removed = 0;
   std::size_t missing = 0;   // removes of entries that did not exist (not an error)
   std::size_t expired = 0;   // timeouts shortened by expire()

@@ -494,7 +494,8 @@ TEST_F(ConntrackTest, UpsertRemove) {
   auto second = ins.apply(std::span<const Conn>(&newer, 1), {});
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(second->created, 0U);
-  EXPECT_EQ(second->replaced, 1U) << second->first_error;
+  EXPECT_EQ(second->updated, 1U) << second->first_error;  // in place
+  EXPECT_EQ(second->replaced, 0U) << second->first_error;
   EXPECT_EQ(second->failed, 0U) << second->first_error;
   auto got = ins.get(c.key);
   ASSERT_TRUE(got.ok() && got->has_value());
@@ -524,6 +525,108 @@ TEST_F(ConntrackTest, UpsertRemove) {
   EXPECT_EQ(m->created, 1U);
   EXPECT_NE(m->first_error.find("41001"), std::string::npos) << m->first_error;
   std::printf("  refused entry: %s\n", m->first_error.c_str());
+}
+
+// An upsert over an existing entry changes it in place: mark, TCP state, status bits that may
+// be set, timeout; one UPDATE event, no DESTROY and NEW. What the kernel will not change in
+// place (a status bit to clear, NAT) is refused and the entry is deleted and created again,
+// so it still ends up with the sender's state. Both orders (update first, create first) give
+// the same result for new and existing entries.
+TEST_F(ConntrackTest, UpsertInPlace) {
+  ASSERT_TRUE(lab_->add_netns("u").ok());
+  Installer ins = installer("u");
+  Capture cap = capture("u");
+  Conn c = tcp_conn("10.0.0.1", "10.0.0.2", 43000, 80);
+  c.status = kSeenReply | kConfirmed;
+  c.tcp_state = 2;  // SYN_RECV
+  c.mark = 1;
+  c.timeout_s = 100;
+  auto made = ins.apply(std::span<const Conn>(&c, 1), {});
+  ASSERT_TRUE(made.ok());
+  ASSERT_EQ(made->created, 1U) << made->first_error;
+  std::vector<Event> seen;
+  collect(cap, seen, [](const auto& v) { return !v.empty(); }, std::chrono::seconds(2));
+  ASSERT_EQ(seen.size(), 1U);
+  EXPECT_EQ(seen[0].kind, EventKind::created);
+
+  Conn est = c;
+  est.status = kSeenReply | kAssured | kConfirmed;
+  est.tcp_state = kEstablished;
+  est.mark = 2;
+  est.timeout_s = 5000;
+  auto up = ins.apply(std::span<const Conn>(&est, 1), {});
+  ASSERT_TRUE(up.ok());
+  EXPECT_EQ(up->updated, 1U) << up->first_error;
+  EXPECT_EQ(up->created + up->replaced + up->failed, 0U) << up->first_error;
+  auto got = ins.get(c.key);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->mark, 2U) << show(**got);
+  EXPECT_EQ((*got)->tcp_state, kEstablished) << show(**got);
+  EXPECT_NE((*got)->status & kAssured, 0U) << show(**got);
+  EXPECT_GT((*got)->timeout_s, 4990U) << show(**got);
+  EXPECT_LE((*got)->timeout_s, 5000U) << show(**got);
+  seen.clear();
+  collect(cap, seen, [](const auto&) { return false; }, std::chrono::milliseconds(300));
+  ASSERT_EQ(seen.size(), 1U) << "an update in place gives one event";
+  EXPECT_EQ(seen[0].kind, EventKind::updated);
+  EXPECT_EQ(seen[0].origin_portid, ins.portid());
+
+  // ASSURED can only be set in place: the kernel refuses to clear it (EBUSY), so the entry is
+  // replaced and carries the sender's status.
+  Conn back = est;
+  back.status = kSeenReply | kConfirmed;
+  back.mark = 3;
+  auto rep = ins.apply(std::span<const Conn>(&back, 1), {});
+  ASSERT_TRUE(rep.ok());
+  EXPECT_EQ(rep->replaced, 1U) << rep->first_error;
+  EXPECT_EQ(rep->failed, 0U) << rep->first_error;
+  got = ins.get(c.key);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->status & kAssured, 0U) << show(**got);
+  EXPECT_EQ((*got)->mark, 3U) << show(**got);
+
+  // NAT cannot be set in place (EOPNOTSUPP): a NAT'd entry is created, or replaced.
+  Conn nat = tcp_conn("10.0.0.5", "192.0.2.1", 43001, 80);
+  nat.reply = tuple("192.0.2.1", "198.51.100.1", 80, 50000);
+  nat.status |= kSrcNat;
+  nat.mark = 1;
+  auto n1 = ins.apply(std::span<const Conn>(&nat, 1), {});
+  ASSERT_TRUE(n1.ok());
+  EXPECT_EQ(n1->created, 1U) << n1->first_error;
+  nat.mark = 2;
+  auto n2 = ins.apply(std::span<const Conn>(&nat, 1), {});
+  ASSERT_TRUE(n2.ok());
+  EXPECT_EQ(n2->replaced, 1U) << n2->first_error;
+  EXPECT_EQ(n2->failed, 0U) << n2->first_error;
+  got = ins.get(nat.key);
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->mark, 2U) << show(**got);
+  EXPECT_EQ((*got)->reply, nat.reply) << show(**got);
+  EXPECT_NE((*got)->status & kSrcNat, 0U) << show(**got);
+
+  // Either order, for a new entry and an existing one.
+  for (UpsertOrder order : {UpsertOrder::update_first, UpsertOrder::create_first}) {
+    InstallerOptions o;
+    o.upsert_order = order;
+    auto fixed = open_in<Installer>(*lab_, "u", [&] { return Installer::open(o); });
+    ASSERT_TRUE(fixed.ok()) << fixed.error().message;
+    Conn fresh = tcp_conn("10.0.0.1", "10.0.0.2", order == UpsertOrder::update_first ? 43002 : 43003, 80);
+    fresh.mark = 7;
+    Conn old = est;
+    old.mark = order == UpsertOrder::update_first ? 8 : 9;
+    old.status = kSeenReply | kConfirmed;  // as the entry holds it now
+    std::vector<Conn> both{fresh, old};
+    auto st = fixed->apply(both, {});
+    ASSERT_TRUE(st.ok());
+    EXPECT_EQ(st->created, 1U) << st->first_error;
+    EXPECT_EQ(st->updated, 1U) << st->first_error;
+    EXPECT_EQ(st->failed + st->replaced, 0U) << st->first_error;
+    for (const Conn& want : both) {
+      auto g = fixed->get(want.key);
+      ASSERT_TRUE(g.ok() && g->has_value());
+      EXPECT_EQ((*g)->mark, want.mark) << show(**g);
+    }
+  }
 }
 
 TEST_F(ConntrackTest, ExpireShortensOnlyTheTimeout) {
@@ -709,11 +812,28 @@ TEST_F(ConntrackTest, Batch10k) {
   EXPECT_EQ(n, static_cast<std::size_t>(kN));
   EXPECT_EQ(std::count(found.begin(), found.end(), true), kN);
 
-  // The same batch again: every entry exists, every entry is replaced.
+  // The same batch again, marks changed: every entry exists, every entry is updated in place
+  // (tried as a create first, since the last apply met only new entries).
+  for (auto& c : conns) c.mark += 1;
   auto again = ins.apply(conns, {});
   ASSERT_TRUE(again.ok()) << again.error().message;
-  EXPECT_EQ(again->replaced, static_cast<std::size_t>(kN)) << again->first_error;
+  EXPECT_EQ(again->updated, static_cast<std::size_t>(kN)) << again->first_error;
+  EXPECT_EQ(again->replaced, 0U) << again->first_error;
   EXPECT_EQ(again->failed, 0U) << again->first_error;
+  // And once more: now tried as an update first (one request per entry).
+  for (auto& c : conns) c.mark += 1;
+  const std::size_t batches_before = again->batches;
+  auto third = ins.apply(conns, {});
+  ASSERT_TRUE(third.ok()) << third.error().message;
+  EXPECT_EQ(third->updated, static_cast<std::size_t>(kN)) << third->first_error;
+  EXPECT_EQ(third->failed, 0U) << third->first_error;
+  EXPECT_LT(third->batches, batches_before);
+  std::size_t marked = 0;
+  ASSERT_TRUE(cap.dump([&](const Conn& c) {
+    const auto i = static_cast<std::size_t>(c.mark - 2);
+    if (i < conns.size() && c.key == conns[i].key) ++marked;
+  }).ok());
+  EXPECT_EQ(marked, static_cast<std::size_t>(kN));
 }
 
 }  // namespace
