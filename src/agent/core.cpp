@@ -173,7 +173,8 @@ Effects AgentCore::on_message(std::size_t i, const control::Message& m, TimePoin
   } else if (const auto* cmd = std::get_if<control::Command>(&m.body)) {
     on_command(i, h, *cmd, wall_ms, out);
   } else if (std::holds_alternative<control::GroupInfo>(m.body) ||
-             std::holds_alternative<control::TablePrepare>(m.body)) {
+             std::holds_alternative<control::TablePrepare>(m.body) ||
+             std::holds_alternative<control::FlowQuery>(m.body)) {
     // HyperSync's (the shell hands them to it); nothing for the core to answer.
   } else {
     out.push_back(LogLine{spdlog::level::warn,

@@ -118,6 +118,10 @@ class AgentCore {
   // HyperSync has handed over the moving connections of the TABLE_PREPARE that orchestrator
   // `index` sent: answer TABLE_PREPARED.
   Effects prepared(std::size_t index, std::uint64_t generation, std::uint64_t connections);
+  // An answer to a message orchestrator `index` sent (the shell's, e.g. a FLOW_REPLY).
+  Effects answer(std::size_t index, const control::Header& h, control::Body body) const {
+    return Effects{reply(index, h, std::move(body))};
+  }
   // clusterXL_admin. `wall_ms`: the wall clock, recorded as "since".
   Effects on_admin(const AdminRequest& r, std::int64_t wall_ms, AdminOutcome& outcome);
 

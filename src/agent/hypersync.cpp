@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agent/core.hpp"
+#include "sync/flow_text.hpp"
 #include "vrrp/io/sockaddr.hpp"
 
 namespace baton::agent {
@@ -326,6 +327,31 @@ nlohmann::json HyperSync::status() const {
           {"stale_expired", rc.stale_expired},
           {"expired_in_kernel", expired_},
           {"dropped_datagrams", gate_->drops().total()}};
+}
+
+control::FlowReply HyperSync::flow_reply(const control::FlowQuery& q) {
+  control::FlowReply r;
+  r.query_id = q.query_id;
+  r.generation = rep_->generation();
+  auto key = sync::parse_flow(q.flow);
+  if (!key) {
+    r.status = control::FlowStatus::error;
+    r.detail = key.error().message.substr(0, control::kMaxTextBytes);
+    return r;
+  }
+  if (auto v = rep_->view(*key)) r.backup = v->backup;
+  auto got = installer_->get(*key);
+  if (!got) {
+    r.status = control::FlowStatus::error;
+    r.detail = got.error().message.substr(0, control::kMaxTextBytes);
+  } else if (!*got) {
+    r.status = control::FlowStatus::not_held;
+  } else {
+    r.status = control::FlowStatus::held;
+    r.tcp_state = (*got)->tcp_state;
+    r.timeout_s = (*got)->timeout_s;
+  }
+  return r;
 }
 
 nlohmann::json HyperSync::flow(const sync::ConnKey& k) {

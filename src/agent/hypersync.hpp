@@ -57,6 +57,8 @@ class HyperSync {
   // Where a connection stands on this member: bucket, owner, successor, whether the kernel
   // holds it and in what state (for `flow` lookups).
   nlohmann::json flow(const sync::ConnKey& k);
+  // The same question from an orchestrator (batonctl flow).
+  control::FlowReply flow_reply(const control::FlowQuery& q);
 
  private:
   HyperSync(HyperSyncOptions o, vrrp::io::Loop& loop, PreparedFn prepared);

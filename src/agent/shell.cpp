@@ -213,6 +213,17 @@ void Shell::on_readable(std::size_t i) {
     TimePoint now = loop_->clock().now();
     if (r.message) {
       apply(core_->on_message(i, *r.message, now, wall_ms()));
+      if (const auto* q = std::get_if<control::FlowQuery>(&r.message->body)) {
+        control::FlowReply reply;
+        if (hs_) {
+          reply = hs_->flow_reply(*q);
+        } else {
+          reply.query_id = q->query_id;
+          reply.status = control::FlowStatus::error;
+          reply.detail = "HyperSync is not configured on this member (no \"sync\" section)";
+        }
+        apply(core_->answer(i, r.message->header, std::move(reply)));
+      }
       if (hs_) to_hypersync(i, *r.message);
     } else {
       auto reason = static_cast<unsigned>(r.drop->reason);

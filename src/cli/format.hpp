@@ -32,5 +32,7 @@ std::string format_failover(const nlohmann::json& result);
 
 // `-o json`: the result as received, pretty, with a final newline.
 std::string format_json(const nlohmann::json& result);
+// batonctl flow: `start` is batond's answer to "flow", `result` to "flow-result".
+std::string format_flow(const nlohmann::json& start, const nlohmann::json& result);
 
 }  // namespace baton::cli

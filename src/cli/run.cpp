@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <thread>
 #include <ostream>
 #include <sstream>
 
@@ -47,6 +48,8 @@ struct Parsed {
   std::string name;     // member
   bool persistent = false;
   std::string reason;
+  std::vector<std::string> flow;  // flow
+  double wait_s = 1;              // flow: how long to wait for the members' answers
 };
 
 void print_unreachable(const Answer& a, const std::string& socket, std::ostream& err) {
@@ -57,6 +60,39 @@ void print_unreachable(const Answer& a, const std::string& socket, std::ostream&
   else
     err << "batonctl: is batond running? Is " << socket
         << " its api.socket? (choose another with --socket or BATON_SOCKET)\n";
+}
+
+// batonctl flow, step 2: asks for the members' answers until both are in or --wait is over.
+int flow_answers(const std::string& socket, const json& start, const Parsed& p,
+                 std::chrono::milliseconds timeout, const Asker& ask, std::ostream& out,
+                 std::ostream& err) {
+  const json* q = find(start, {"query"});
+  if (q == nullptr || !q->is_number_unsigned()) {
+    err << "batonctl: batond's answer has no query number\n";
+    return kExitDaemonError;
+  }
+  json result;
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(static_cast<long>(p.wait_s * 1000));
+  for (;;) {
+    Answer a = ask(socket, {{"command", "flow-result"}, {"query", *q}}, timeout);
+    if (a.kind == Answer::Kind::unreachable) {
+      print_unreachable(a, socket, err);
+      return kExitUnreachable;
+    }
+    if (a.kind == Answer::Kind::error) {
+      err << "batonctl: batond: " << a.message << "\n";
+      return kExitDaemonError;
+    }
+    result = a.result;
+    if (boolean(result, {"complete"}).value_or(false) ||
+        std::chrono::steady_clock::now() >= deadline)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (p.output == "json") out << format_json(json{{"lookup", start}, {"answers", result}});
+  else out << format_flow(start, result);
+  return kExitOk;
 }
 
 }  // namespace
@@ -93,6 +129,15 @@ int run_main(const std::vector<std::string>& args, const Environment& env, const
                                                   "takes over");
   failover->add_option("--reason", p.reason, "why (recorded in the audit log)")->type_name("TEXT");
 
+  auto* flow = app.add_subcommand(
+      "flow", "where is a connection (bucket, owner, successor), and do both members hold it?");
+  flow->add_option("connection", p.flow,
+                   "PROTO SRC DST, e.g. tcp 10.0.1.10:40000 203.0.113.10:7007 (icmp: SRC DST "
+                   "[id N]; other protocols: proto N SRC DST)")
+      ->required()->expected(3, 6);
+  flow->add_option("--wait", p.wait_s, "seconds to wait for the members' answers")
+      ->check(CLI::Range(0.05, 60.0))->capture_default_str();
+
   std::vector<const char*> argv{"batonctl"};
   for (const auto& a : args) argv.push_back(a.c_str());
   try {
@@ -117,6 +162,10 @@ int run_main(const std::vector<std::string>& args, const Environment& env, const
     }
     request = {{"command", "member"}, {"action", p.action}, {"name", p.name},
                {"persistent", p.persistent}, {"reason", p.reason}, {"who", who}};
+  } else if (*flow) {
+    std::string t;
+    for (const auto& w : p.flow) t += (t.empty() ? "" : " ") + w;
+    request = {{"command", "flow"}, {"flow", t}};
   } else {
     request = {{"command", "failover"}, {"who", who}, {"reason", p.reason}};
   }
@@ -134,6 +183,7 @@ int run_main(const std::vector<std::string>& args, const Environment& env, const
     case Answer::Kind::result:
       break;
   }
+  if (*flow) return flow_answers(socket, a.result, p, timeout, ask, out, err);
   if (p.output == "json") {
     out << format_json(a.result);
   } else if (*show) {

@@ -111,6 +111,17 @@ Status validate(const TablePrepare& m) {
 
 Status validate(const TablePrepared&) { return {}; }
 
+Status validate(const FlowQuery& m) {
+  if (m.flow.empty()) return err("empty flow");
+  return wire::check_text(m.flow, kMaxFlowTextBytes, "flow");
+}
+
+Status validate(const FlowReply& m) {
+  auto st = static_cast<std::uint8_t>(m.status);
+  if (st > 2) return err("flow status {} (0..2 defined)", st);
+  return wire::check_text(m.detail, kMaxTextBytes, "detail");
+}
+
 Status validate(const Command& m) {
   auto kind = static_cast<std::uint8_t>(m.kind);
   if (kind < 1 || kind > 3) return err("command kind {} (1..3 defined)", kind);
@@ -184,6 +195,21 @@ void encode(const GroupInfo& m, Writer& w) {
 void encode(const TablePrepared& m, Writer& w) {
   w.u64(m.generation);
   w.u64(m.connections);
+}
+
+void encode(const FlowQuery& m, Writer& w) {
+  w.u32(m.query_id);
+  w.str16(m.flow);
+}
+
+void encode(const FlowReply& m, Writer& w) {
+  w.u32(m.query_id);
+  w.u8(static_cast<std::uint8_t>(m.status));
+  w.u8(m.tcp_state);
+  w.u32(m.timeout_s);
+  w.u8(m.backup ? 1 : 0);
+  w.u64(m.generation);
+  w.str16(m.detail);
 }
 
 void encode(const TableAck& m, Writer& w) { w.u64(m.generation); }
@@ -308,6 +334,29 @@ Result<Body> decode_group_info(Reader& r) {
   return Body{std::move(m)};
 }
 
+Result<Body> decode_flow_query(Reader& r) {
+  FlowQuery m;
+  r.u32(m.query_id, "query id");
+  r.str16(m.flow, "flow");
+  if (r.failed()) return Error{r.error()};
+  return Body{std::move(m)};
+}
+
+Result<Body> decode_flow_reply(Reader& r) {
+  FlowReply m;
+  std::uint8_t status = 0;
+  r.u32(m.query_id, "query id");
+  r.u8(status, "status");
+  r.u8(m.tcp_state, "tcp state");
+  r.u32(m.timeout_s, "timeout");
+  r.boolean(m.backup, "backup");
+  r.u64(m.generation, "generation");
+  r.str16(m.detail, "detail");
+  m.status = static_cast<FlowStatus>(status);
+  if (r.failed()) return Error{r.error()};
+  return Body{std::move(m)};
+}
+
 Result<Body> decode_table_prepared(Reader& r) {
   TablePrepared m;
   r.u64(m.generation, "generation");
@@ -359,6 +408,8 @@ Result<Body> decode_fields(MessageType t, Reader& r) {
     case MessageType::group_info: return decode_group_info(r);
     case MessageType::table_prepare: return decode_table_prepare(r);
     case MessageType::table_prepared: return decode_table_prepared(r);
+    case MessageType::flow_query: return decode_flow_query(r);
+    case MessageType::flow_reply: return decode_flow_reply(r);
   }
   return err("type {} has no body decoder", static_cast<int>(t));
 }

@@ -14,6 +14,8 @@ std::string_view message_type_name(MessageType t) {
     case MessageType::group_info: return "group-info";
     case MessageType::table_prepare: return "table-prepare";
     case MessageType::table_prepared: return "table-prepared";
+    case MessageType::flow_query: return "flow-query";
+    case MessageType::flow_reply: return "flow-reply";
   }
   return "unknown";
 }

@@ -24,12 +24,15 @@ enum class MessageType : std::uint8_t {
   command_result = 7, // agent → orchestrator
   group_info = 8,     // orchestrator → agent: distribution parameters, members' sync endpoints
   table_prepare = 9,  // orchestrator → agent: the next table, not yet live (planned change)
-  table_prepared = 10 // agent → orchestrator: moving connections are on their new owners
+  table_prepared = 10, // agent → orchestrator: moving connections are on their new owners
+  flow_query = 11,     // orchestrator → agent: do you hold this connection? (batonctl flow)
+  flow_reply = 12      // agent → orchestrator
 };
-inline constexpr std::uint8_t kMaxMessageType = 10;
+inline constexpr std::uint8_t kMaxMessageType = 12;
 
 // "register", "register-ack", "heartbeat", "table-push", "table-ack", "command",
-// "command-result", "group-info", "table-prepare", "table-prepared"; "unknown" otherwise.
+// "command-result", "group-info", "table-prepare", "table-prepared", "flow-query",
+// "flow-reply"; "unknown" otherwise.
 std::string_view message_type_name(MessageType t);
 
 // Limits (checked by encoder and decoder alike).
@@ -172,9 +175,33 @@ struct TablePrepared {
   bool operator==(const TablePrepared&) const = default;
 };
 
+inline constexpr std::size_t kMaxFlowTextBytes = 256;
+
+// The operator's question "where is this connection, and is it safe?" put to a member: the
+// connection as text (sync/flow_text.hpp, e.g. "tcp 10.0.1.10:40000 203.0.113.10:7007").
+struct FlowQuery {
+  std::uint32_t query_id = 0;
+  std::string flow;
+  bool operator==(const FlowQuery&) const = default;
+};
+
+enum class FlowStatus : std::uint8_t { held = 0, not_held = 1, error = 2 };
+
+struct FlowReply {
+  std::uint32_t query_id = 0;
+  FlowStatus status = FlowStatus::not_held;
+  std::uint8_t tcp_state = 0;     // TCP_CONNTRACK_* when held (TCP)
+  std::uint32_t timeout_s = 0;    // remaining, when held
+  bool backup = false;            // installed by HyperSync from a peer (not seen in traffic)
+  std::uint64_t generation = 0;   // the table generation the member replicates by
+  std::string detail;             // the error, for status error
+  bool operator==(const FlowReply&) const = default;
+};
+
 // Alternatives in MessageType order (index + 1 == type).
 using Body = std::variant<Register, RegisterAck, Heartbeat, TablePush, TableAck, Command,
-                          CommandResult, GroupInfo, TablePrepare, TablePrepared>;
+                          CommandResult, GroupInfo, TablePrepare, TablePrepared, FlowQuery,
+                          FlowReply>;
 
 MessageType type_of(const Body& b);
 

@@ -51,6 +51,8 @@ Result<json> DaemonImpl::handle_api(const json& raw, const api::Caller& caller) 
                 {"state", member_state_name(outcome.state)},
                 {"generation", outcome.generation}};
   }
+  if (const auto* fl = std::get_if<FlowRequest>(&*parsed)) return flow_start(*fl);
+  if (const auto* fr = std::get_if<FlowResultRequest>(&*parsed)) return flow_result(fr->query);
   const auto& f = std::get<FailoverRequest>(*parsed);
   if (core_.role() != Role::active || vrrp_->state() != vrrp::GroupState::master)
     return err("this orchestrator ({}) is not the active one; run failover on the active",

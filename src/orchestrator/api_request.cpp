@@ -1,5 +1,7 @@
 #include "orchestrator/api_request.hpp"
 
+#include "sync/flow_text.hpp"
+
 namespace baton::orchestrator {
 
 using nlohmann::json;
@@ -72,7 +74,24 @@ Result<ApiRequest> parse_api_request(const json& req) {
     if (!reason) return reason.error();
     return ApiRequest{FailoverRequest{std::move(*who), std::move(*reason)}};
   }
-  return err("unknown command \"{}\" (show, member or failover)", *command);
+  if (*command == "flow") {
+    auto flow = text(req, "flow", true, kMaxApiTextBytes);
+    if (!flow) return flow.error();
+    auto key = sync::parse_flow(*flow);
+    if (!key) return err("request field \"flow\": {}", key.error().message);
+    return ApiRequest{FlowRequest{std::move(*flow), *key}};
+  }
+  if (*command == "flow-result") {
+    auto it = req.find("query");
+    if (it == req.end()) return err("request field \"query\" is missing");
+    bool ok = it->is_number_unsigned()
+                  ? it->get<std::uint64_t>() >= 1 && it->get<std::uint64_t>() <= 0xFFFFFFFFu
+                  : it->is_number_integer() && it->get<std::int64_t>() >= 1 &&
+                        it->get<std::int64_t>() <= 0xFFFFFFFF;
+    if (!ok) return err("request field \"query\" must be a query number (1..4294967295)");
+    return ApiRequest{FlowResultRequest{static_cast<std::uint32_t>(it->get<std::uint64_t>())}};
+  }
+  return err("unknown command \"{}\" (show, member, failover, flow or flow-result)", *command);
 }
 
 }  // namespace baton::orchestrator

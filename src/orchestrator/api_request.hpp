@@ -9,6 +9,7 @@
 
 #include "control/messages.hpp"
 #include "core/result.hpp"
+#include "sync/conn.hpp"
 
 namespace baton::orchestrator {
 
@@ -31,7 +32,20 @@ struct FailoverRequest {
   std::string reason;
 };
 
-using ApiRequest = std::variant<ShowRequest, MemberRequest, FailoverRequest>;
+// batonctl flow, step 1: where is this connection (bucket, owner, successor)? batond also asks
+// the owner and the successor whether they hold it (FLOW_QUERY).
+struct FlowRequest {
+  std::string text;  // as given, for the answer
+  sync::ConnKey key;
+};
+
+// Step 2: what the members answered so far.
+struct FlowResultRequest {
+  std::uint32_t query = 0;
+};
+
+using ApiRequest =
+    std::variant<ShowRequest, MemberRequest, FailoverRequest, FlowRequest, FlowResultRequest>;
 
 // Limits on free text (longer is an error, not a silent cut).
 inline constexpr std::size_t kMaxApiNameBytes = 64;

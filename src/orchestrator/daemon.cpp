@@ -409,6 +409,8 @@ void DaemonImpl::on_control(const control::Received& r, const Peer& from) {
     fx = core_.on_table_ack(now, msg.header, *ta);
   } else if (const auto* tp = std::get_if<control::TablePrepared>(&msg.body)) {
     fx = core_.on_table_prepared(now, msg.header, *tp);
+  } else if (const auto* fr = std::get_if<control::FlowReply>(&msg.body)) {
+    on_flow_reply(msg.header, *fr);
   }
   apply(std::move(fx));
 }

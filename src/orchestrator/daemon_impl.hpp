@@ -3,6 +3,8 @@
 #pragma once
 
 #include <map>
+
+#include "orchestrator/api_request.hpp"
 #include <mutex>
 #include <memory>
 #include <optional>
@@ -85,6 +87,18 @@ class DaemonImpl final : public Daemon {
   nlohmann::json show_members() const;
   nlohmann::json show_distribution() const;
   nlohmann::json show_vrrp() const;
+  // batonctl flow (flow_lookup.cpp).
+  Result<nlohmann::json> flow_start(const FlowRequest& r);
+  Result<nlohmann::json> flow_result(std::uint32_t query);
+  void on_flow_reply(const control::Header& h, const control::FlowReply& r);
+  struct FlowQueryState {
+    TimePoint started{};
+    std::string text;
+    std::vector<dist::MemberId> asked;
+    std::map<dist::MemberId, control::FlowReply> replies;
+  };
+  std::map<std::uint32_t, FlowQueryState> flow_queries_;
+  std::uint32_t next_flow_query_ = 1;
 
   DaemonOptions options_;
   config::OrchestratorConfig cfg_;

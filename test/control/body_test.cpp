@@ -240,10 +240,21 @@ TEST(ControlBody, TablePrepareCarriesTheNextTable) {
                    "table-prepare: generation 44 but the table is generation 43");
 }
 
+TEST(ControlBody, FlowQueryAndReplyRules) {
+  expect_invalid(Body{FlowQuery{1, ""}}, "empty flow");
+  expect_invalid(Body{FlowQuery{1, std::string(257, 'a')}}, "flow: 257 bytes");
+  auto r = sample<FlowReply>();
+  auto back = decode_body(MessageType::flow_reply, *encode_body(Body{r}));
+  ASSERT_TRUE(back.ok()) << back.drop().message;
+  EXPECT_EQ(std::get<FlowReply>(*back), r);
+  expect_malformed(MessageType::flow_reply, patched(Body{r}, 4, {3}), "flow status 3");
+  expect_malformed(MessageType::flow_reply, patched(Body{r}, 10, {2}), "backup");
+}
+
 TEST(ControlBody, TypeNames) {
   const char* names[] = {"register",      "register-ack",   "heartbeat",  "table-push",
                          "table-ack",     "command",        "command-result", "group-info",
-                         "table-prepare", "table-prepared"};
+                         "table-prepare", "table-prepared", "flow-query", "flow-reply"};
   for (std::uint8_t t = 1; t <= kMaxMessageType; ++t)
     EXPECT_EQ(message_type_name(static_cast<MessageType>(t)), names[t - 1]);
   EXPECT_EQ(message_type_name(static_cast<MessageType>(0)), "unknown");

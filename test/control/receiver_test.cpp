@@ -36,7 +36,7 @@ struct ControlReceiver : ::testing::Test {
 bool from_orchestrator(MessageType t) {
   return t == MessageType::register_ack || t == MessageType::table_push ||
          t == MessageType::command || t == MessageType::group_info ||
-         t == MessageType::table_prepare;
+         t == MessageType::table_prepare || t == MessageType::flow_query;
 }
 
 TEST_F(ControlReceiver, AcceptsEveryAgentMessageAndCounts) {
@@ -51,7 +51,7 @@ TEST_F(ControlReceiver, AcceptsEveryAgentMessageAndCounts) {
     EXPECT_EQ(got.message->body, b);
     EXPECT_EQ(got.message->header.sender_id, kAgentId);
   }
-  EXPECT_EQ(orch.accepted(), 5u);
+  EXPECT_EQ(orch.accepted(), 6u);
   EXPECT_EQ(orch.drops().total(), 0u);
 }
 
@@ -65,7 +65,7 @@ TEST_F(ControlReceiver, AgentAcceptsOrchestratorMessages) {
     ASSERT_TRUE(got.accepted()) << got.drop->message;
     EXPECT_EQ(got.message->body, b);
   }
-  EXPECT_EQ(agent_rx.accepted(), 5u);
+  EXPECT_EQ(agent_rx.accepted(), 6u);
 }
 
 TEST_F(ControlReceiver, ReplayedMessageDroppedAndCounted) {

@@ -39,13 +39,15 @@ std::vector<Body> sample_bodies() {
                                  {4, "gw4", {}}}}},
       Body{TablePrepare{next}},
       Body{TablePrepared{43, 1200}},
+      Body{FlowQuery{17, "tcp 10.0.1.10:40000 203.0.113.10:7007"}},
+      Body{FlowReply{17, FlowStatus::held, 3, 431990, true, 43, ""}},
   };
 }
 
 Header sample_header(MessageType t, std::uint64_t sequence) {
   bool from_agent = t == MessageType::register_ || t == MessageType::heartbeat ||
                     t == MessageType::table_ack || t == MessageType::command_result ||
-                    t == MessageType::table_prepared;
+                    t == MessageType::table_prepared || t == MessageType::flow_reply;
   Header h;
   h.sequence = sequence;
   if (from_agent) {

@@ -36,11 +36,28 @@ TEST(ApiRequest, MemberDownCarriesEverything) {
   EXPECT_FALSE(std::get<MemberRequest>(*up).persistent);
 }
 
+TEST(ApiRequest, FlowAndItsResult) {
+  auto r = parse_api_request(json{{"command", "flow"}, {"flow", "tcp 10.0.1.10:40000 203.0.113.10:7007"}});
+  ASSERT_TRUE(r) << r.error().message;
+  const auto& f = std::get<FlowRequest>(*r);
+  EXPECT_EQ(f.key.orig.sport, 40000);
+  EXPECT_EQ(f.key.orig.dport, 7007);
+  EXPECT_EQ(error_of(json{{"command", "flow"}, {"flow", "tcp 10.0.1.10 203.0.113.10:7007"}}),
+            "request field \"flow\": source \"10.0.1.10\" needs a port (address:port, [v6]:port)");
+  EXPECT_EQ(error_of(json{{"command", "flow"}}), "request field \"flow\" is missing");
+  auto q = parse_api_request(json{{"command", "flow-result"}, {"query", 7}});
+  ASSERT_TRUE(q) << q.error().message;
+  EXPECT_EQ(std::get<FlowResultRequest>(*q).query, 7u);
+  for (json bad : {json(0), json(-1), json("7"), json(5000000000ULL)})
+    EXPECT_EQ(error_of(json{{"command", "flow-result"}, {"query", bad}}),
+              "request field \"query\" must be a query number (1..4294967295)");
+}
+
 TEST(ApiRequest, ErrorsNameTheField) {
   EXPECT_EQ(error_of(json::array()), "the request must be a JSON object");
   EXPECT_EQ(error_of(json::object()), "request field \"command\" is missing");
   EXPECT_EQ(error_of(json{{"command", 3}}), "request field \"command\" must be a string");
-  EXPECT_EQ(error_of(json{{"command", "shw"}}), "unknown command \"shw\" (show, member or failover)");
+  EXPECT_EQ(error_of(json{{"command", "shw"}}), "unknown command \"shw\" (show, member, failover, flow or flow-result)");
   EXPECT_EQ(error_of(json{{"command", "show"}}), "request field \"what\" is missing");
   EXPECT_EQ(error_of(json{{"command", "show"}, {"what", "flows"}}),
             "unknown \"what\" \"flows\" (status, members, distribution or vrrp)");

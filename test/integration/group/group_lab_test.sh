@@ -5,7 +5,9 @@
 #   - forged, truncated and replayed control messages are counted and change nothing;
 #   - clusterXL_admin down -p survives a restart of the member's agent and of the active
 #     orchestrator's batond, and up -p brings the member back;
-#   - a member's death (agent killed, links down) is detected and its buckets move.
+#   - a member's death (agent killed, links down) is detected and its buckets move;
+#   - batonctl flow: a live TCP connection through the group is held by its owner and its
+#     successor (HyperSync); one that does not exist is held by neither; bad input is named.
 # Usage: group_lab_test.sh BUILD_DIR. Exit 77 (skipped) without root or namespaces.
 set -euo pipefail
 
@@ -142,6 +144,35 @@ g3=$(jq -r '.members[] | select(.name=="gw3") | .buckets' <<<"$dist")
 sum=$(jq -r '[.members[] | select(.name!="gw3") | .buckets] | add' <<<"$dist")
 if [[ $g3 == 0 && $sum == "$total" ]]; then pass "gw3's buckets moved to the others ($sum of $total)"; else fail "after gw3 failed: gw3 $g3 buckets, others $sum of $total"; fi
 [[ $(jq -r '.failed | index("gw3") != null' <<<"$dist") == true ]] && pass "gw3 listed as failed in the distribution" || fail "gw3 not in the failed list"
+
+# 5. batonctl flow: a live connection is on its owner and its successor.
+a=$(active)
+nsx server python3 -c "
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('0.0.0.0', 7111)); s.listen(1); c, _ = s.accept(); c.recv(16); time.sleep(8)" &
+srv=$!
+sleep 0.3
+nsx client python3 -c "
+import socket, time
+s = socket.socket(); s.bind(('10.0.1.10', 40777)); s.connect(('203.0.113.10', 7111))
+s.send(b'hello'); time.sleep(8)" &
+cli=$!
+flow_ok() {
+  local out
+  out=$(batonctl_in "$a" flow tcp 10.0.1.10:40777 203.0.113.10:7111 -o json) || return 1
+  [[ $(jq -r '[.answers.members[] | .answer] | length == 2 and all(. == "held")' <<<"$out") == true ]] &&
+    [[ $(jq -r '[.answers.members[] | .state] | all(. == "ESTABLISHED")' <<<"$out") == true ]]
+}
+eventually 5 "batonctl flow: the owner and the successor both hold a live connection" flow_ok
+none=$(batonctl_in "$a" flow tcp 10.0.1.10:40778 203.0.113.10:7111 -o json || true)
+[[ $(jq -r '[.answers.members[] | .answer] | length > 0 and all(. == "not held")' <<<"$none") == true ]] &&
+  pass "batonctl flow: a connection that does not exist is held by nobody" ||
+  fail "batonctl flow on a missing connection: $none"
+bad=$(batonctl_in "$a" flow tcp 10.0.1.10 203.0.113.10:7111 2>&1 || true)
+[[ $bad == *'source "10.0.1.10" needs a port'* ]] && pass "batonctl flow names bad input" ||
+  fail "batonctl flow on bad input said: $bad"
+kill "$srv" "$cli" 2>/dev/null || true
 
 if ((failures > 0)); then
   echo "---- logs"
