@@ -238,7 +238,7 @@ void HyperSync::install(const sync::KernelOps& k) {
     spdlog::warn("hypersync: conntrack install: {}", st.error().message);
     return;
   }
-  installed_ += st->created + st->replaced;
+  installed_ += st->created + st->replaced + st->updated;
   removed_ += st->removed;
   if (st->failed) {
     install_failures_ += st->failed;
