@@ -48,20 +48,36 @@ std::string live_generation(const json& result) {
   return live;
 }
 
+// A planned change being prepared: "generation 43 (why); by us for 12 ms; waiting for gw1".
+std::string preparing(const json& result) {
+  const json* p = find(result, {"preparing"});
+  if (p == nullptr || !p->is_object()) return "";
+  std::string waiting;
+  if (const json* w = find(*p, {"waiting_for"}); w != nullptr && w->is_array())
+    for (const auto& n : *w)
+      if (n.is_string()) waiting += (waiting.empty() ? "" : ", ") + n.get<std::string>();
+  auto since = number(*p, {"since_ms"});
+  return fmt::format("generation {} ({}); by {}{}; {}", text(*p, {"generation"}), text(*p, {"why"}),
+                     text(*p, {"by"}), since ? fmt::format(" for {}", age_ms(*since)) : "",
+                     waiting.empty() ? "nobody left to wait for" : "waiting for " + waiting);
+}
+
 }  // namespace
 
 std::string format_status(const json& result) {
   auto uptime = number(result, {"uptime_s"});
-  return key_values({
+  std::vector<std::pair<std::string, std::string>> rows{
       {"group", text(result, {"group"})},
       {"orchestrator", orchestrator(result)},
       {"role", text(result, {"role"})},
       {"vrrp", text(result, {"vrrp_state"})},
       {"peer", text(result, {"peer", "state"})},
       {"generation", text(result, {"generation"})},
-      {"members", members_summary(result)},
-      {"uptime", uptime ? duration_s(*uptime) : std::string(kMissing)},
-  });
+  };
+  if (auto p = preparing(result); !p.empty()) rows.emplace_back("preparing", p);
+  rows.emplace_back("members", members_summary(result));
+  rows.emplace_back("uptime", uptime ? duration_s(*uptime) : std::string(kMissing));
+  return key_values(rows);
 }
 
 std::string format_members(const json& result) {
@@ -159,7 +175,10 @@ std::string format_json(const json& result) { return result.dump(2) + "\n"; }
 std::string format_member_change(const json& request, const json& result) {
   std::string name = text(result, {"name"});
   if (name == kMissing) name = text(request, {"name"});
-  std::string admin = "admin " + text(request, {"action"});
+  std::string action = text(request, {"action"});
+  std::string admin = action == "add"      ? "into service from the spare pool"
+                      : action == "remove" ? "back to the spare pool"
+                                           : "admin " + action;
   if (boolean(request, {"persistent"}).value_or(false)) admin += " (persistent)";
   std::string now = fmt::format("state {}, table generation {}", text(result, {"state"}),
                                 text(result, {"generation"}));

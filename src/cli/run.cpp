@@ -115,14 +115,19 @@ int run_main(const std::vector<std::string>& args, const Environment& env, const
   show->add_option("what", p.what, "status | members | distribution | vrrp")->required()
       ->check(CLI::IsMember({"status", "members", "distribution", "vrrp"}));
 
-  auto* member = app.add_subcommand("member", "take a member out of the group or bring it back "
-                                              "(planned: no connection is lost)");
-  member->add_option("action", p.action, "down | up")->required()
-      ->check(CLI::IsMember({"down", "up"}));
+  auto* member = app.add_subcommand(
+      "member", "take a member out of the group or bring it back; take a spare into service or "
+                "return it to the pool (all planned: no connection is lost)");
+  member->add_option("action", p.action,
+                     "down | up (admin state) | add | remove (a spare into service, back to "
+                     "the pool)")
+      ->required()
+      ->check(CLI::IsMember({"down", "up", "add", "remove"}));
   member->add_option("name", p.name, "the member's name, as in `show members`")->required();
   member->add_flag("-p,--persistent", p.persistent,
                    "keep the admin state across restarts of batond and of the member");
-  member->add_option("--reason", p.reason, "why (recorded in the audit log; required for down)")
+  member->add_option("--reason", p.reason,
+                     "why (recorded in the audit log; required for down, add and remove)")
       ->type_name("TEXT");
 
   auto* failover = app.add_subcommand("failover", "the active orchestrator resigns; the standby "
@@ -155,13 +160,20 @@ int run_main(const std::vector<std::string>& args, const Environment& env, const
   if (*show) {
     request = {{"command", "show"}, {"what", p.what}};
   } else if (*member) {
-    if (p.action == "down" && p.reason.empty()) {
-      err << "batonctl: member down " << p.name
+    bool pool = p.action == "add" || p.action == "remove";
+    if (p.action != "up" && p.reason.empty()) {
+      err << "batonctl: member " << p.action << " " << p.name
           << ": give --reason TEXT (it goes to the audit log with who did it)\n";
       return kExitUsage;
     }
+    if (pool && p.persistent) {
+      err << "batonctl: member " << p.action << ": -p applies to down and up (a spare's "
+          << "place is kept by the orchestrators, not by the member)\n";
+      return kExitUsage;
+    }
     request = {{"command", "member"}, {"action", p.action}, {"name", p.name},
-               {"persistent", p.persistent}, {"reason", p.reason}, {"who", who}};
+               {"reason", p.reason}, {"who", who}};
+    if (!pool) request["persistent"] = p.persistent;
   } else if (*flow) {
     std::string t;
     for (const auto& w : p.flow) t += (t.empty() ? "" : " ") + w;

@@ -111,6 +111,26 @@ Status validate(const TablePrepare& m) {
 
 Status validate(const TablePrepared&) { return {}; }
 
+Status validate(const PeerState& m) {
+  if (m.in_service.size() > kMaxInServiceSpares)
+    return err("{} spares in service, at most {}", m.in_service.size(), kMaxInServiceSpares);
+  for (std::size_t i = 0; i < m.in_service.size(); ++i) {
+    if (m.in_service[i] == kAnyMemberId) return err("member id 0x{:04x} is reserved", m.in_service[i]);
+    if (i > 0 && m.in_service[i] <= m.in_service[i - 1])
+      return err("spares in service are not in ascending id order ({} after {})",
+                 m.in_service[i], m.in_service[i - 1]);
+  }
+  if (!m.preparing) {
+    if (!m.why.empty()) return err("a reason but no planned change");
+    return {};
+  }
+  if (m.pending.size() == 0) return err("planned change: table has no buckets");
+  if (m.pending.generation() <= m.generation)
+    return err("planned change to generation {}, not after the committed generation {}",
+               m.pending.generation(), m.generation);
+  return wire::check_text(m.why, kMaxTextBytes, "planned change reason");
+}
+
 Status validate(const FlowQuery& m) {
   if (m.flow.empty()) return err("empty flow");
   return wire::check_text(m.flow, kMaxFlowTextBytes, "flow");
@@ -210,6 +230,16 @@ void encode(const FlowReply& m, Writer& w) {
   w.u8(m.backup ? 1 : 0);
   w.u64(m.generation);
   w.str16(m.detail);
+}
+
+void encode(const PeerState& m, Writer& w) {
+  w.u64(m.generation);
+  w.u16(static_cast<std::uint16_t>(m.in_service.size()));
+  for (auto id : m.in_service) w.u16(id);
+  w.u8(m.preparing ? 1 : 0);
+  if (!m.preparing) return;
+  encode_table(m.pending, w);
+  w.str16(m.why);
 }
 
 void encode(const TableAck& m, Writer& w) { w.u64(m.generation); }
@@ -365,6 +395,29 @@ Result<Body> decode_table_prepared(Reader& r) {
   return Body{m};
 }
 
+Result<Body> decode_peer_state(Reader& r) {
+  PeerState m;
+  std::uint16_t count = 0;
+  r.u64(m.generation, "generation");
+  r.u16(count, "spares in service");
+  if (!r.failed() && count > kMaxInServiceSpares)
+    return err("{} spares in service, at most {}", count, kMaxInServiceSpares);
+  for (std::uint16_t i = 0; i < count && !r.failed(); ++i) {
+    dist::MemberId id = 0;
+    r.u16(id, "spare id");
+    m.in_service.push_back(id);
+  }
+  r.boolean(m.preparing, "preparing");
+  if (r.failed()) return Error{r.error()};
+  if (!m.preparing) return Body{std::move(m)};
+  auto t = decode_table_field(r);
+  if (!t) return err("planned change: {}", t.error().message);
+  m.pending = std::move(t).value();
+  r.str16(m.why, "planned change reason");
+  if (r.failed()) return Error{r.error()};
+  return Body{std::move(m)};
+}
+
 Result<Body> decode_table_ack(Reader& r) {
   TableAck m;
   r.u64(m.generation, "generation");
@@ -410,6 +463,7 @@ Result<Body> decode_fields(MessageType t, Reader& r) {
     case MessageType::table_prepared: return decode_table_prepared(r);
     case MessageType::flow_query: return decode_flow_query(r);
     case MessageType::flow_reply: return decode_flow_reply(r);
+    case MessageType::peer_state: return decode_peer_state(r);
   }
   return err("type {} has no body decoder", static_cast<int>(t));
 }

@@ -16,6 +16,7 @@ std::string_view message_type_name(MessageType t) {
     case MessageType::table_prepared: return "table-prepared";
     case MessageType::flow_query: return "flow-query";
     case MessageType::flow_reply: return "flow-reply";
+    case MessageType::peer_state: return "peer-state";
   }
   return "unknown";
 }
@@ -31,5 +32,9 @@ bool same_table(const dist::Table& a, const dist::Table& b) {
 
 bool TablePush::operator==(const TablePush& o) const { return same_table(table, o.table); }
 bool TablePrepare::operator==(const TablePrepare& o) const { return same_table(table, o.table); }
+bool PeerState::operator==(const PeerState& o) const {
+  return generation == o.generation && in_service == o.in_service && preparing == o.preparing &&
+         (!preparing || (same_table(pending, o.pending) && why == o.why));
+}
 
 }  // namespace baton::control

@@ -26,13 +26,14 @@ enum class MessageType : std::uint8_t {
   table_prepare = 9,  // orchestrator → agent: the next table, not yet live (planned change)
   table_prepared = 10, // agent → orchestrator: moving connections are on their new owners
   flow_query = 11,     // orchestrator → agent: do you hold this connection? (batonctl flow)
-  flow_reply = 12      // agent → orchestrator
+  flow_reply = 12,     // agent → orchestrator
+  peer_state = 13      // orchestrator → orchestrator: the active's decisions besides the table
 };
-inline constexpr std::uint8_t kMaxMessageType = 12;
+inline constexpr std::uint8_t kMaxMessageType = 13;
 
 // "register", "register-ack", "heartbeat", "table-push", "table-ack", "command",
 // "command-result", "group-info", "table-prepare", "table-prepared", "flow-query",
-// "flow-reply"; "unknown" otherwise.
+// "flow-reply", "peer-state"; "unknown" otherwise.
 std::string_view message_type_name(MessageType t);
 
 // Limits (checked by encoder and decoder alike).
@@ -198,10 +199,23 @@ struct FlowReply {
   bool operator==(const FlowReply&) const = default;
 };
 
+// What the active orchestrator decided besides its committed table (which TABLE_PUSH carries),
+// so that its standby holds the same and continues from it on takeover: which spares it took
+// into service, and the planned change it is preparing, if any (docs/hypersync.md).
+struct PeerState {
+  std::uint64_t generation = 0;              // the committed generation this goes with
+  std::vector<dist::MemberId> in_service;    // spares taken into service, ascending ids
+  bool preparing = false;                    // a planned change is being prepared:
+  dist::Table pending;                       //   its table (not live yet)
+  std::string why;                           //   and why (for logs and `show status`)
+  bool operator==(const PeerState& o) const;
+};
+inline constexpr std::size_t kMaxInServiceSpares = 1024;
+
 // Alternatives in MessageType order (index + 1 == type).
 using Body = std::variant<Register, RegisterAck, Heartbeat, TablePush, TableAck, Command,
                           CommandResult, GroupInfo, TablePrepare, TablePrepared, FlowQuery,
-                          FlowReply>;
+                          FlowReply, PeerState>;
 
 MessageType type_of(const Body& b);
 

@@ -51,6 +51,18 @@ Result<json> DaemonImpl::handle_api(const json& raw, const api::Caller& caller) 
                 {"state", member_state_name(outcome.state)},
                 {"generation", outcome.generation}};
   }
+  if (const auto* sp = std::get_if<SpareRequest>(&*parsed)) {
+    PoolRequest p{sp->name, sp->add ? PoolAction::add : PoolAction::remove, sp->who, sp->reason,
+                  fmt::format("uid {} pid {}", caller.uid, caller.pid)};
+    auto out = core_.pool(loop_.clock().now(), p);
+    if (!out) return out.error();
+    auto [outcome, fx] = std::move(*out);
+    apply(std::move(fx));
+    return json{{"name", p.name},
+                {"changed", outcome.changed},
+                {"state", member_state_name(outcome.state)},
+                {"generation", outcome.generation}};
+  }
   if (const auto* fl = std::get_if<FlowRequest>(&*parsed)) return flow_start(*fl);
   if (const auto* fr = std::get_if<FlowResultRequest>(&*parsed)) return flow_result(fr->query);
   const auto& f = std::get<FailoverRequest>(*parsed);
@@ -78,10 +90,24 @@ json DaemonImpl::show_status() const {
     counts[n] = counts[n].get<int>() + 1;
   }
   std::string peer = !peer_ ? "none" : peer_present(now) ? "up" : "down";
+  // A planned change being prepared: ours (active), or the active peer's (standby).
+  json preparing = nullptr;
+  const auto& pend = core_.pending() ? core_.pending() : core_.peer_pending();
+  if (pend) {
+    json waiting = json::array();
+    for (auto id : pend->waiting)
+      if (const Member* m = core_.find_id(id)) waiting.push_back(m->name);
+    preparing = {{"generation", pend->table.generation()},
+                 {"why", pend->why},
+                 {"by", core_.pending() ? "us" : "the active peer"},
+                 {"since_ms", ms_since(now, pend->started)},
+                 {"waiting_for", waiting}};
+  }
   return json{{"group", cfg_.group},
               {"orchestrator", {{"id", cfg_.self.id}, {"name", cfg_.self.name}}},
               {"role", role_name(core_.role())},
               {"generation", core_.table().generation()},
+              {"preparing", preparing},
               {"members", counts},
               {"peer", {{"state", peer}}},
               {"vrrp_state", vrrp::group_state_name(vrrp_->state())},

@@ -46,10 +46,8 @@ Result<ApiRequest> parse_api_request(const json& req) {
   if (*command == "member") {
     auto action = text(req, "action", true, kMaxApiNameBytes);
     if (!action) return action.error();
-    if (*action != "down" && *action != "up")
-      return err("unknown member action \"{}\" (down or up)", *action);
-    MemberRequest m;
-    m.state = *action == "down" ? control::Admin::down : control::Admin::up;
+    if (*action != "down" && *action != "up" && *action != "add" && *action != "remove")
+      return err("unknown member action \"{}\" (down, up, add or remove)", *action);
     auto name = text(req, "name", true, kMaxApiNameBytes);
     if (!name) return name.error();
     if (name->empty()) return err("request field \"name\" is empty");
@@ -57,6 +55,17 @@ Result<ApiRequest> parse_api_request(const json& req) {
     if (!who) return who.error();
     auto reason = text(req, "reason", false, kMaxApiTextBytes);
     if (!reason) return reason.error();
+    if (*action == "add" || *action == "remove") {
+      if (req.contains("persistent"))
+        return err("request field \"persistent\" applies to down and up, not to {}", *action);
+      if (reason->empty())
+        return err("a reason is required to {} a spare (--reason)",
+                   *action == "add" ? "take into service" : "return to the pool");
+      return ApiRequest{SpareRequest{std::move(*name), *action == "add", std::move(*who),
+                                     std::move(*reason)}};
+    }
+    MemberRequest m;
+    m.state = *action == "down" ? control::Admin::down : control::Admin::up;
     auto persistent = flag(req, "persistent");
     if (!persistent) return persistent.error();
     if (m.state == control::Admin::down && reason->empty())

@@ -27,6 +27,14 @@ struct MemberRequest {
   std::string reason;
 };
 
+// batonctl member add|remove: a spare into service or back to the pool.
+struct SpareRequest {
+  std::string name;
+  bool add = true;
+  std::string who;
+  std::string reason;
+};
+
 struct FailoverRequest {
   std::string who;
   std::string reason;
@@ -44,8 +52,8 @@ struct FlowResultRequest {
   std::uint32_t query = 0;
 };
 
-using ApiRequest =
-    std::variant<ShowRequest, MemberRequest, FailoverRequest, FlowRequest, FlowResultRequest>;
+using ApiRequest = std::variant<ShowRequest, MemberRequest, SpareRequest, FailoverRequest,
+                                FlowRequest, FlowResultRequest>;
 
 // Limits on free text (longer is an error, not a silent cut).
 inline constexpr std::size_t kMaxApiNameBytes = 64;

@@ -346,6 +346,7 @@ void DaemonImpl::apply(Effects&& fx) {
     push_table_to_peer(loop_.clock().now());
     for (const auto& m : core_.members()) push_table_to_agent(m);
   }
+  push_state_to_peer(true);
 }
 
 void DaemonImpl::push_table_to_agent(const Member& m) {

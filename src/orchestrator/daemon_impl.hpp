@@ -44,6 +44,7 @@ struct PeerSession {
   TimePoint last_push{};
   std::uint64_t pushed_generation = 0;
   std::uint64_t tables_adopted = 0;
+  std::optional<control::PeerState> pushed_state;  // the last PEER_STATE sent
 };
 
 class DaemonImpl final : public Daemon {
@@ -81,6 +82,7 @@ class DaemonImpl final : public Daemon {
   void peer_tick(TimePoint now);
   void on_peer(const control::Received& r, const Peer& from);
   void push_table_to_peer(TimePoint now);
+  void push_state_to_peer(bool only_if_changed);
   bool peer_present(TimePoint now) const;
   // api_handler.cpp
   nlohmann::json show_status() const;

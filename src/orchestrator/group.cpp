@@ -38,6 +38,7 @@ Member from_config(const config::MemberConfig& c, bool spare, TimePoint now) {
   m.id = c.id;
   m.weight = c.weight;
   m.spare = spare;
+  m.from_pool = spare;
   m.state = MemberState::unregistered;
   m.state_since = now;
   m.state_reason = "agent not heard yet";
@@ -67,7 +68,10 @@ Result<GroupCore> GroupCore::create(GroupSettings settings, TimePoint now) {
       if (!names.insert(c.name).second) return err("member name {} is configured twice", c.name);
     }
   }
-  for (const auto& c : settings.members) base.push_back({c.id, c.weight});
+  // Spares are in the base too, removed while in the pool: taking one into service is then
+  // the failure patch undone, which moves only the buckets it gets.
+  for (const auto* list : {&settings.members, &settings.spares})
+    for (const auto& c : *list) base.push_back({c.id, c.weight});
   // Generation 0: every member removed (none has registered); nothing is distributed.
   std::vector<dist::MemberId> all;
   for (const auto& b : base) all.push_back(b.id);
@@ -137,7 +141,7 @@ void GroupCore::recompute(TimePoint now, Effects& fx, std::string_view why) {
     if (m && !(in_service(*m, now) && m->state == MemberState::active)) next.push_back(id);
   }
   for (const auto& m : members_) {  // newly out of service, in configuration order
-    if (m.spare || in_service(m, now)) continue;
+    if (in_service(m, now)) continue;
     if (std::find(next.begin(), next.end(), m.id) == next.end()) next.push_back(m.id);
   }
   if (next == removed_ && table_.generation() != 0) {
@@ -147,6 +151,12 @@ void GroupCore::recompute(TimePoint now, Effects& fx, std::string_view why) {
       pending_.reset();
     }
     return;
+  }
+  // Standby without a peer to follow: the change the active peer was preparing stays
+  // uncommitted here; we continue it if we take over (resume_peer_pending).
+  if (role_ != Role::active && peer_pending_) {
+    if (peer_pending_->removed == next) return;
+    peer_pending_.reset();
   }
   if (pending_ && pending_->removed == next) return;  // still preparing exactly this
   // Before any member is in service there is nothing to distribute: leave the data path
@@ -484,6 +494,7 @@ Effects GroupCore::set_role(TimePoint now, Role role) {
                                  pending_->table.generation()));
     pending_.reset();
   }
+  if (role_ == Role::active) resume_peer_pending(now, fx);
   recompute(now, fx, "took over as active");
   return fx;
 }
@@ -501,6 +512,7 @@ Effects GroupCore::adopt_peer_table(TimePoint now, const dist::Table& table) {
   removed_ = table.failed();
   table_ = table;
   pending_.reset();
+  if (peer_pending_ && peer_pending_->table.generation() <= table.generation()) peer_pending_.reset();
   last_generation_ = std::max(last_generation_, table.generation());
   fx.log.push_back(fmt::format("table generation {} adopted from the active peer",
                                table.generation()));
@@ -517,6 +529,124 @@ Effects GroupCore::set_peer_present(TimePoint now, bool present) {
                            : "peer orchestrator gone: computing our own tables");
   if (!present) recompute(now, fx, "no peer to follow");
   return fx;
+}
+
+Result<std::pair<AdminOutcome, Effects>> GroupCore::pool(TimePoint now, const PoolRequest& req) {
+  Member* m = find_mut(req.name);
+  std::vector<std::string> spares;
+  for (const auto& x : members_)
+    if (x.from_pool) spares.push_back(x.name);
+  std::string pool_text = spares.empty() ? "none configured" : fmt::format("{}", fmt::join(spares, ", "));
+  const bool add = req.action == PoolAction::add;
+  if (m == nullptr)
+    return err("member \"{}\" is not in the group (spares: {})", req.name, pool_text);
+  if (!m->from_pool)
+    return err("member \"{}\" is a configured member, not a spare (spares: {}); take it out of "
+               "service with `member down`",
+               req.name, pool_text);
+  if (role_ != Role::active)
+    return err("this orchestrator is the standby: run `member {}` on the active",
+               add ? "add" : "remove");
+  bool changed = add == m->spare;
+  if (changed && add && m->state != MemberState::spare) {
+    if (m->state == MemberState::unregistered)
+      return err("spare \"{}\" has not registered: its agent is not running or cannot reach us",
+                 req.name);
+    return err("spare \"{}\" is {} ({}): it cannot take traffic", req.name,
+               member_state_name(m->state), m->state_reason);
+  }
+  Effects fx;
+  std::uint64_t before = table_.generation();
+  if (changed) {
+    std::string why = fmt::format("{} {} by {}", m->name,
+                                  add ? "taken into service from the spare pool"
+                                      : "returned to the spare pool",
+                                  req.who.empty() ? "unknown" : req.who);
+    set_pool(*m, add, now, why, fx);
+    recompute(now, fx, why);
+  }
+  fx.audit.push_back(fmt::format(
+      "who={} caller=\"{}\" action=spare-{} member={} reason=\"{}\" changed={} state={} "
+      "generation={}->{}",
+      req.who.empty() ? "unknown" : req.who, req.caller, add ? "add" : "remove", m->name,
+      req.reason, changed, member_state_name(m->state), before,
+      pending_ ? pending_->table.generation() : table_.generation()));
+  return std::pair{AdminOutcome{changed, m->state,
+                                pending_ ? pending_->table.generation() : table_.generation()},
+                   std::move(fx)};
+}
+
+void GroupCore::set_pool(Member& m, bool in, TimePoint now, const std::string& why, Effects& fx) {
+  m.spare = !in;
+  if (in && m.state == MemberState::spare)
+    set_state(m, m.admin_down() ? MemberState::down : MemberState::active, now, why, fx);
+  else if (!in && (m.state == MemberState::active || m.state == MemberState::down))
+    set_state(m, MemberState::spare, now, why, fx);
+  else
+    fx.log.push_back(fmt::format("member {} (id {}): {} ({})", m.name, m.id, why,
+                                 member_state_name(m.state)));
+}
+
+control::PeerState GroupCore::peer_state() const {
+  control::PeerState s;
+  s.generation = table_.generation();
+  for (const auto& m : members_)
+    if (m.from_pool && !m.spare) s.in_service.push_back(m.id);
+  std::sort(s.in_service.begin(), s.in_service.end());
+  if (pending_) {
+    s.preparing = true;
+    s.pending = pending_->table;
+    s.why = pending_->why.substr(0, control::kMaxTextBytes);
+  }
+  return s;
+}
+
+Effects GroupCore::adopt_peer_state(TimePoint now, const control::PeerState& state) {
+  Effects fx;
+  if (role_ == Role::active) return fx;  // two actives: VRRP settles it; keep our own
+  for (auto& m : members_) {
+    if (!m.from_pool) continue;
+    bool in = std::binary_search(state.in_service.begin(), state.in_service.end(), m.id);
+    if (in == !m.spare) continue;
+    set_pool(m, in, now,
+             fmt::format("{} by the active peer", in ? "taken into service from the spare pool"
+                                                     : "returned to the spare pool"),
+             fx);
+  }
+  if (!state.preparing) {
+    peer_pending_.reset();
+  } else if (state.pending.base_members() != base_) {
+    fx.log.push_back(fmt::format("peer's planned change to generation {} ignored: its members "
+                                 "and weights differ from our configuration",
+                                 state.pending.generation()));
+  } else if (!peer_pending_ || peer_pending_->table.generation() != state.pending.generation()) {
+    peer_pending_ = PendingChange{state.pending, state.pending.failed(), state.why, now, now, {}, 0};
+    fx.log.push_back(fmt::format("the active peer prepares generation {} ({})",
+                                 state.pending.generation(), state.why));
+  }
+  return fx;
+}
+
+void GroupCore::resume_peer_pending(TimePoint now, Effects& fx) {
+  if (!peer_pending_) return;
+  PendingChange p = std::move(*peer_pending_);
+  peer_pending_.reset();
+  if (p.table.generation() <= table_.generation()) return;  // committed meanwhile
+  last_generation_ = std::max(last_generation_, p.table.generation());
+  p.started = now;
+  p.waiting = handing_over(p.table);
+  std::vector<std::string> names;
+  for (auto id : p.waiting) names.push_back(find_id(id)->name);
+  fx.log.push_back(fmt::format("continuing the peer's planned change to generation {} ({}); {}",
+                               p.table.generation(), p.why,
+                               names.empty() ? std::string("nobody has connections to hand over")
+                                             : fmt::format("waiting for {}", fmt::join(names, ", "))));
+  if (p.waiting.empty()) {
+    commit(std::move(p.table), std::move(p.removed), p.why + " (continued after takeover)", fx);
+    return;
+  }
+  pending_ = std::move(p);
+  send_prepare(now, fx);
 }
 
 }  // namespace baton::orchestrator

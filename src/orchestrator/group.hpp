@@ -4,9 +4,10 @@
 // messages, write these audit lines). No sockets, no clock, no BPF in here; shell.cpp does I/O.
 //
 // The table is a pure function of (base members, removed members in order of removal):
-// base = the configured members with their weights; a member leaves service (failed, admin
-// down, never registered) by a failure patch appended to the removed list, and comes back by
-// leaving it. Each change is a new generation. The active orchestrator computes; the standby
+// base = the configured members and spares with their weights; a member leaves service
+// (failed, admin down, never registered, in the spare pool) by a failure patch appended to
+// the removed list, and comes back by leaving it. A spare is thus a member that starts out of
+// service: taking it into service moves only the buckets it gets. Each change is a new generation. The active orchestrator computes; the standby
 // adopts the active's tables (pushed over the peer channel) and computes its own only while it
 // has no peer, so that on takeover it continues from the active's last generation.
 #pragma once
@@ -93,6 +94,16 @@ struct AdminRequest {
   std::string caller;  // "uid 0 pid 1234", from the socket
 };
 
+// `batonctl member add|remove`: a spare into service, or back to the pool.
+enum class PoolAction : std::uint8_t { add, remove };
+struct PoolRequest {
+  std::string name;
+  PoolAction action = PoolAction::add;
+  std::string who;
+  std::string reason;
+  std::string caller;
+};
+
 struct AdminOutcome {
   bool changed = false;
   MemberState state = MemberState::unregistered;
@@ -122,12 +133,20 @@ class GroupCore {
   // --- operator ---
   Result<std::pair<AdminOutcome, Effects>> admin(TimePoint now, const AdminRequest& req);
 
+  Result<std::pair<AdminOutcome, Effects>> pool(TimePoint now, const PoolRequest& req);
+
   // --- high availability ---
   Effects set_role(TimePoint now, Role role);
   // The active's table, as its peer channel pushed it (standby side).
   Effects adopt_peer_table(TimePoint now, const dist::Table& table);
   // Whether a peer is there to follow (the standby computes its own tables while it is not).
   Effects set_peer_present(TimePoint now, bool present);
+  // What the active decided besides the table (spares in service, the change it prepares),
+  // for its standby; and the standby's side of it.
+  control::PeerState peer_state() const;
+  Effects adopt_peer_state(TimePoint now, const control::PeerState& state);
+  // The active peer's planned change, as its last PEER_STATE told us (standby side).
+  const std::optional<PendingChange>& peer_pending() const { return peer_pending_; }
 
   // --- queries ---
   const std::vector<Member>& members() const { return members_; }
@@ -156,6 +175,10 @@ class GroupCore {
   std::vector<dist::MemberId> handing_over(const dist::Table& next) const;
   void send_prepare(TimePoint now, Effects& fx);
   void commit(dist::Table t, std::vector<dist::MemberId> removed, std::string why, Effects& fx);
+  // A spare into service (`in` true) or back to the pool; its state follows.
+  void set_pool(Member& m, bool in, TimePoint now, const std::string& why, Effects& fx);
+  // On takeover: carry on with the planned change the active peer was preparing.
+  void resume_peer_pending(TimePoint now, Effects& fx);
 
   GroupSettings settings_;
   std::vector<dist::MemberSpec> base_;
@@ -163,6 +186,7 @@ class GroupCore {
   std::vector<dist::MemberId> removed_;
   dist::Table table_;
   std::optional<PendingChange> pending_;
+  std::optional<PendingChange> peer_pending_;
   std::uint64_t last_generation_ = 0;  // the highest generation computed (committed or not)
   Role role_ = Role::standby;
   bool peer_present_ = false;

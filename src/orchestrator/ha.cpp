@@ -5,7 +5,9 @@
 // Peer channel, on the control protocol's framing: each side sends REGISTER (its name and id)
 // until the other answers REGISTER_ACK, which gives both the other's node id and session
 // epoch; then each sends HEARTBEAT every 50 ms (its table generation), and the active sends
-// TABLE_PUSH (the table's inputs) on every change and every 200 ms, answered by TABLE_ACK.
+// TABLE_PUSH (the table's inputs) on every change and every 200 ms, answered by TABLE_ACK,
+// each followed by PEER_STATE (spares in service, the planned change being prepared), which
+// also goes out at once whenever it changes.
 // The peer counts as present while anything authentic arrived from it in the last 300 ms.
 #include <ifaddrs.h>
 #include <netinet/in.h>
@@ -136,6 +138,20 @@ void DaemonImpl::push_table_to_peer(TimePoint now) {
     spdlog::debug("peer: {}", s.error().message);
   else
     peer_->pushed_generation = core_.table().generation();
+  push_state_to_peer(false);
+}
+
+// PEER_STATE after every table push, and at once when it changed (a spare taken into service,
+// a planned change started or dropped).
+void DaemonImpl::push_state_to_peer(bool only_if_changed) {
+  if (!peer_ || !peer_->node_id || core_.role() != Role::active || core_.table().generation() == 0)
+    return;
+  auto state = core_.peer_state();
+  if (only_if_changed && peer_->pushed_state && *peer_->pushed_state == state) return;
+  if (auto s = peer_channel_->send(peer_->address, *peer_->node_id, peer_->epoch, state); !s)
+    spdlog::debug("peer: {}", s.error().message);
+  else
+    peer_->pushed_state = std::move(state);
 }
 
 void DaemonImpl::on_peer(const control::Received& r, const Peer& from) {
@@ -178,6 +194,10 @@ void DaemonImpl::on_peer(const control::Received& r, const Peer& from) {
     if (peer_->node_id)
       (void)peer_channel_->send(from, *peer_->node_id, peer_->epoch,
                                 control::TableAck{push->table.generation()});
+    return;
+  }
+  if (const auto* st = std::get_if<control::PeerState>(&msg.body)) {
+    apply(core_.adopt_peer_state(now, *st));
     return;
   }
   // HEARTBEAT and TABLE_ACK only refresh presence (above).

@@ -40,7 +40,8 @@ struct Member {
   std::string name;
   dist::MemberId id = 0;
   std::uint32_t weight = 0;
-  bool spare = false;
+  bool spare = false;      // in the spare pool now: no buckets (`member add` takes it out)
+  bool from_pool = false;  // configured under `spares:` (`member remove` puts it back)
   MemberState state = MemberState::unregistered;
   TimePoint state_since{};
   std::string state_reason;  // why it is in this state, for `show members` and logs

@@ -115,6 +115,19 @@ TEST(CliFormat, MemberChange) {
             "member gw2: admin up requested; state -, table generation -\n");
 }
 
+TEST(CliFormat, StatusShowsAPlannedChangeBeingPrepared) {
+  json r = json_fixture("show_status.json");
+  r["preparing"] = {{"generation", 43}, {"why", "gw5 taken into service from the spare pool by alice"},
+                    {"by", "us"}, {"since_ms", 12}, {"waiting_for", {"gw1", "gw2"}}};
+  std::string out = format_status(r);
+  EXPECT_NE(out.find("generation:    42\npreparing:     generation 43 (gw5 taken into service from "
+                     "the spare pool by alice); by us for 12ms; waiting for gw1, gw2\nmembers:"),
+            std::string::npos)
+      << out;
+  r["preparing"] = nullptr;
+  EXPECT_EQ(format_status(r).find("preparing"), std::string::npos);
+}
+
 TEST(CliFormat, Failover) {
   EXPECT_EQ(format_failover({{"resigned", true}}),
             "failover: this orchestrator resigned (VRRP priority 0); the standby takes over\n");

@@ -109,6 +109,30 @@ TEST(CliRun, MemberDownWithoutReasonIsUsageAndSendsNothing) {
                    "who did it)\n");
 }
 
+TEST(CliRun, SpareAddAndRemove) {
+  Environment env;
+  env.user = "alice";
+  auto o = run({"member", "add", "gw5", "--reason", "evening peak"},
+               result({{"name", "gw5"}, {"changed", true}, {"state", "active"},
+                       {"generation", 45}}),
+               env);
+  EXPECT_EQ(o.code, kExitOk) << o.err;
+  EXPECT_EQ(o.request, (json{{"command", "member"}, {"action", "add"}, {"name", "gw5"},
+                             {"reason", "evening peak"}, {"who", "alice"}}));
+  EXPECT_EQ(o.out, "member gw5: into service from the spare pool; state active, table generation 45\n");
+  auto rm = run({"member", "remove", "gw5", "--reason", "peak over"},
+                result({{"name", "gw5"}, {"changed", true}, {"state", "spare"}, {"generation", 46}}));
+  EXPECT_EQ(rm.out, "member gw5: back to the spare pool; state spare, table generation 46\n");
+  auto no_reason = run({"member", "add", "gw5"}, result({}));
+  EXPECT_EQ(no_reason.code, kExitUsage);
+  EXPECT_EQ(no_reason.calls, 0);
+  EXPECT_EQ(no_reason.err, "batonctl: member add gw5: give --reason TEXT (it goes to the audit "
+                           "log with who did it)\n");
+  auto with_p = run({"member", "remove", "gw5", "-p", "--reason", "x"}, result({}));
+  EXPECT_EQ(with_p.code, kExitUsage);
+  EXPECT_EQ(with_p.calls, 0);
+}
+
 TEST(CliRun, Failover) {
   Environment env;
   env.user = "bob";

@@ -251,10 +251,35 @@ TEST(ControlBody, FlowQueryAndReplyRules) {
   expect_malformed(MessageType::flow_reply, patched(Body{r}, 10, {2}), "backup");
 }
 
+TEST(ControlBody, PeerStateRoundTripsAndItsRules) {
+  auto p = sample<PeerState>();
+  auto back = decode_body(MessageType::peer_state, *encode_body(Body{p}));
+  ASSERT_TRUE(back.ok()) << back.drop().message;
+  EXPECT_EQ(std::get<PeerState>(*back), p);
+  // Nothing being prepared: the body ends after the flag.
+  PeerState idle{42, {}, false, {}, ""};
+  auto bytes = *encode_body(Body{idle});
+  EXPECT_EQ(bytes.size(), 8u + 2u + 1u);
+  back = decode_body(MessageType::peer_state, bytes);
+  ASSERT_TRUE(back.ok()) << back.drop().message;
+  EXPECT_EQ(std::get<PeerState>(*back), idle);
+  expect_invalid(Body{PeerState{42, {9, 5}, false, {}, ""}}, "not in ascending id order");
+  expect_invalid(Body{PeerState{42, {0xFFFF}, false, {}, ""}}, "reserved");
+  expect_invalid(Body{PeerState{42, {}, false, {}, "why"}}, "a reason but no planned change");
+  auto stale = p;
+  stale.generation = p.pending.generation();
+  expect_invalid(Body{stale}, "not after the committed generation");
+  // The flag byte is 0 or 1; 2 is malformed.
+  expect_malformed(MessageType::peer_state, patched(Body{idle}, 10, {2}), "preparing");
+  // The planned change's table is checked like a push's.
+  expect_malformed(MessageType::peer_state, patched(Body{p}, 15, {0}), "planned change: ");
+}
+
 TEST(ControlBody, TypeNames) {
   const char* names[] = {"register",      "register-ack",   "heartbeat",  "table-push",
                          "table-ack",     "command",        "command-result", "group-info",
-                         "table-prepare", "table-prepared", "flow-query", "flow-reply"};
+                         "table-prepare", "table-prepared", "flow-query", "flow-reply",
+                         "peer-state"};
   for (std::uint8_t t = 1; t <= kMaxMessageType; ++t)
     EXPECT_EQ(message_type_name(static_cast<MessageType>(t)), names[t - 1]);
   EXPECT_EQ(message_type_name(static_cast<MessageType>(0)), "unknown");

@@ -147,8 +147,8 @@ TEST(ControlCodec, HeaderFieldErrorsNameTheField) {
   };
   EXPECT_EQ(with(0, 'X').message, "bad-magic: 5843544c is not \"BCTL\"");
   EXPECT_EQ(with(4, 2).message, "bad-version: version 2, this build speaks 1");
-  EXPECT_EQ(with(5, 0).message, "unknown-type: type 0 (1..12 defined)");
-  EXPECT_EQ(with(5, 13).message, "unknown-type: type 13 (1..12 defined)");
+  EXPECT_EQ(with(5, 0).message, "unknown-type: type 0 (1..13 defined)");
+  EXPECT_EQ(with(5, 14).message, "unknown-type: type 14 (1..13 defined)");
   EXPECT_EQ(with(7, 0x80).message, "bad-header: flags 0x8000, none defined");
 }
 

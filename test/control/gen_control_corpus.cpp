@@ -34,6 +34,8 @@ int main(int argc, char** argv) {
   write(dir, "command-result-failed",
         testing::sealed(Body{CommandResult{2, CommandStatus::failed, "nft: no such table"}}, seq++));
 
+  write(dir, "peer-state-idle", testing::sealed(Body{PeerState{7, {}, false, {}, ""}}, seq++));
+
   auto cut = testing::sealed(Body{Heartbeat{}}, seq++);
   cut.resize(cut.size() - 5);
   write(dir, "broken-truncated", cut);

@@ -33,10 +33,12 @@ struct ControlReceiver : ::testing::Test {
   }
 };
 
+// Sent by an orchestrator (to an agent, or PEER_STATE to its peer: the same framing).
 bool from_orchestrator(MessageType t) {
   return t == MessageType::register_ack || t == MessageType::table_push ||
          t == MessageType::command || t == MessageType::group_info ||
-         t == MessageType::table_prepare || t == MessageType::flow_query;
+         t == MessageType::table_prepare || t == MessageType::flow_query ||
+         t == MessageType::peer_state;
 }
 
 TEST_F(ControlReceiver, AcceptsEveryAgentMessageAndCounts) {
@@ -65,7 +67,7 @@ TEST_F(ControlReceiver, AgentAcceptsOrchestratorMessages) {
     ASSERT_TRUE(got.accepted()) << got.drop->message;
     EXPECT_EQ(got.message->body, b);
   }
-  EXPECT_EQ(agent_rx.accepted(), 6u);
+  EXPECT_EQ(agent_rx.accepted(), 7u);
 }
 
 TEST_F(ControlReceiver, ReplayedMessageDroppedAndCounted) {

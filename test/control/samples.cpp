@@ -41,6 +41,7 @@ std::vector<Body> sample_bodies() {
       Body{TablePrepared{43, 1200}},
       Body{FlowQuery{17, "tcp 10.0.1.10:40000 203.0.113.10:7007"}},
       Body{FlowReply{17, FlowStatus::held, 3, 431990, true, 43, ""}},
+      Body{PeerState{42, {5, 9}, true, next, "gw5 added from the spare pool by alice"}},
   };
 }
 

@@ -36,6 +36,21 @@ TEST(ApiRequest, MemberDownCarriesEverything) {
   EXPECT_FALSE(std::get<MemberRequest>(*up).persistent);
 }
 
+TEST(ApiRequest, SpareAddAndRemove) {
+  auto r = parse_api_request(json{{"command", "member"}, {"action", "add"}, {"name", "gw5"},
+                                  {"who", "alice"}, {"reason", "evening peak"}});
+  ASSERT_TRUE(r) << r.error().message;
+  const auto& a = std::get<SpareRequest>(*r);
+  EXPECT_EQ(a.name, "gw5");
+  EXPECT_TRUE(a.add);
+  EXPECT_EQ(a.who, "alice");
+  EXPECT_EQ(a.reason, "evening peak");
+  auto rm = parse_api_request(json{{"command", "member"}, {"action", "remove"}, {"name", "gw5"},
+                                   {"reason", "peak over"}});
+  ASSERT_TRUE(rm) << rm.error().message;
+  EXPECT_FALSE(std::get<SpareRequest>(*rm).add);
+}
+
 TEST(ApiRequest, FlowAndItsResult) {
   auto r = parse_api_request(json{{"command", "flow"}, {"flow", "tcp 10.0.1.10:40000 203.0.113.10:7007"}});
   ASSERT_TRUE(r) << r.error().message;
@@ -62,7 +77,14 @@ TEST(ApiRequest, ErrorsNameTheField) {
   EXPECT_EQ(error_of(json{{"command", "show"}, {"what", "flows"}}),
             "unknown \"what\" \"flows\" (status, members, distribution or vrrp)");
   EXPECT_EQ(error_of(json{{"command", "member"}, {"action", "drain"}, {"name", "gw1"}}),
-            "unknown member action \"drain\" (down or up)");
+            "unknown member action \"drain\" (down, up, add or remove)");
+  EXPECT_EQ(error_of(json{{"command", "member"}, {"action", "add"}, {"name", "gw5"}}),
+            "a reason is required to take into service a spare (--reason)");
+  EXPECT_EQ(error_of(json{{"command", "member"}, {"action", "remove"}, {"name", "gw5"}}),
+            "a reason is required to return to the pool a spare (--reason)");
+  EXPECT_EQ(error_of(json{{"command", "member"}, {"action", "add"}, {"name", "gw5"},
+                          {"reason", "x"}, {"persistent", true}}),
+            "request field \"persistent\" applies to down and up, not to add");
   EXPECT_EQ(error_of(json{{"command", "member"}, {"action", "down"}, {"name", "gw1"}}),
             "a reason is required to take a member down (--reason)");
   EXPECT_EQ(error_of(json{{"command", "member"}, {"action", "up"}, {"name", ""}}),
