@@ -1,6 +1,14 @@
 #include "vrrp_lab.hpp"
 
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cctype>
+#include <csignal>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <thread>
 
@@ -110,6 +118,136 @@ Result<Daemon> VrrpLab::start_keepalived(const Router& r, int priority, int vers
   d.pid = *pid;
   daemons_.push_back(d);
   return d;
+}
+
+namespace {
+
+Status write_file(const std::string& path, const std::string& text, uid_t uid, gid_t gid) {
+  std::ofstream f(path);
+  f << text;
+  f.close();
+  if (!f) return err("cannot write {}", path);
+  if (::chown(path.c_str(), uid, gid) != 0)
+    return err("chown {}: {}", path, std::strerror(errno));
+  return {};
+}
+
+}  // namespace
+
+Result<Daemon> VrrpLab::start_frr(const Router& r, int priority, int interval_ms) {
+  // The daemons drop to the user frr (running them as root fails: root is not in the vty
+  // group frrvty), so their directory is frr's and the run's directory must be traversable.
+  const passwd* pw = ::getpwnam("frr");
+  if (pw == nullptr) return err("start_frr: no user frr (is the frr package installed?)");
+  const uid_t uid = pw->pw_uid;
+  const gid_t gid = pw->pw_gid;
+  if (::chmod(lab_.dir().c_str(), 0711) != 0)
+    return err("chmod {}: {}", lab_.dir(), std::strerror(errno));
+  const std::string tag = r.ns + "-" + std::to_string(daemons_.size());  // unique in the run
+  const std::string dir = lab_.dir() + "/frr-" + tag;
+  if (::mkdir(dir.c_str(), 0750) != 0) return err("mkdir {}: {}", dir, std::strerror(errno));
+  if (::chown(dir.c_str(), uid, gid) != 0)
+    return err("chown {}: {}", dir, std::strerror(errno));
+
+  // What FRR leaves to the operator: the macvlan with the virtual MAC in mode bridge (in
+  // private mode the parent would not see the peer's adverts, which come from the same MAC),
+  // holding the virtual address. IPv6 off on it: this instance is IPv4 only, and an up
+  // macvlan would otherwise send DAD/router solicitations from the virtual MAC. Kept across a
+  // restart of FRR on the same router. FRR leaves the address on the macvlan while backup
+  // (protodown), so the parent needs arp_ignore=1, or it answers ARP for the virtual address
+  // with its own MAC; arp_announce=2 keeps the virtual address out of its ARP requests.
+  const std::string mv = kFrrMacvlan;
+  if (auto s = lab_.must(
+          r.ns, "echo 1 > /proc/sys/net/ipv4/conf/eth0/arp_ignore && "
+                "echo 2 > /proc/sys/net/ipv4/conf/eth0/arp_announce && { "
+                "ip link show " + mv + " >/dev/null 2>&1 || { ip link add " + mv +
+                    " link eth0 type macvlan mode bridge && ip link set " + mv + " address " +
+                    kVmac + " && echo 1 > /proc/sys/net/ipv6/conf/" + mv +
+                    "/disable_ipv6 && ip addr add " + kVip + "/24 dev " + mv +
+                    " && ip link set " + mv + " up; }; }");
+      !s)
+    return s.error();
+
+  // "debug vrrp protocol" logs the state changes and election decisions (not every packet).
+  const std::string conf = "debug vrrp protocol\n"
+                           "interface eth0\n"
+                           " vrrp 51 version 3\n"
+                           " vrrp 51 priority " + std::to_string(priority) + "\n"
+                           " vrrp 51 advertisement-interval " + std::to_string(interval_ms) + "\n"
+                           " vrrp 51 ip " + kVip + "\n";
+  if (auto s = write_file(dir + "/vrrpd.conf", conf, uid, gid); !s) return s.error();
+  if (auto s = write_file(dir + "/zebra.conf", "", uid, gid); !s) return s.error();
+
+  // Common options: everything in `dir` (nothing in /var/run/frr, nothing shared with another
+  // run), no TCP vty (-P 0), logs on stdout into the run's log files.
+  auto argv = [&](const char* prog, const std::string& name) {
+    return std::vector<std::string>{prog, "-u", "frr", "-g", "frr",
+                                    "-f", dir + "/" + name + ".conf",
+                                    "-i", dir + "/" + name + ".pid",
+                                    "-z", dir + "/zserv.api",
+                                    "--vty_socket", dir, "-P", "0", "--log", "stdout"};
+  };
+  auto wait_for = [&](const std::string& path) {
+    return eventually([&] { return ::access(path.c_str(), F_OK) == 0; },
+                      std::chrono::seconds(10));
+  };
+
+  Daemon zebra;
+  zebra.log = lab_.dir() + "/frr-zebra-" + tag + ".log";
+  auto zpid = lab_.spawn(r.ns, argv(kFrrZebra, "zebra"), zebra.log);
+  if (!zpid) return zpid.error();
+  zebra.pid = *zpid;
+  zebra.ns = r.ns;
+  daemons_.push_back(zebra);
+  if (!wait_for(dir + "/zserv.api"))
+    return err("zebra on {} did not open {}/zserv.api: {}", r.ns, dir, read_text(zebra.log));
+
+  Daemon d;
+  d.log = lab_.dir() + "/frr-vrrpd-" + tag + ".log";
+  d.zebra_pid = zebra.pid;
+  d.vty_dir = dir;
+  d.ns = r.ns;
+  auto pid = lab_.spawn(r.ns, argv(kFrrVrrpd, "vrrpd"), d.log);
+  if (!pid) return pid.error();
+  d.pid = *pid;
+  daemons_.push_back(d);
+  if (!wait_for(dir + "/vrrpd.vty"))
+    return err("vrrpd on {} did not open {}/vrrpd.vty: {}", r.ns, dir, read_text(d.log));
+  return d;
+}
+
+nlohmann::json VrrpLab::frr_status(const Daemon& d) const {
+  auto out = lab_.run(d.ns, std::string(kFrrVtysh) + " --vty_socket " + d.vty_dir +
+                                " -d vrrpd -c 'show vrrp 51 json' 2>/dev/null");
+  if (out.exit_code != 0) return nullptr;
+  auto j = nlohmann::json::parse(out.output, nullptr, false);
+  if (!j.is_array() || j.empty() || !j[0].is_object() || !j[0].contains("v4")) return nullptr;
+  return j[0]["v4"];
+}
+
+std::string VrrpLab::frr_state(const Daemon& d) const {
+  auto v4 = frr_status(d);
+  if (!v4.is_object() || !v4.contains("status") || !v4["status"].is_string()) return "";
+  std::string s = v4["status"].get<std::string>();
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool VrrpLab::frr_vmac_up(const Router& r) const {
+  auto out = lab_.run(r.ns, std::string("ip -d link show ") + kFrrMacvlan);
+  return out.exit_code == 0 && out.output.find("state UP") != std::string::npos &&
+         out.output.find("protodown on") == std::string::npos;
+}
+
+Status VrrpLab::frr_configure(const Daemon& d, const std::string& command) const {
+  return lab_.must(d.ns, std::string(kFrrVtysh) + " --vty_socket " + d.vty_dir +
+                             " -d vrrpd -c 'configure terminal' -c 'interface eth0' -c 'vrrp 51 " +
+                             command + "'");
+}
+
+Status VrrpLab::kill_frr(const Daemon& d) {
+  if (auto s = lab_.signal(d.pid, SIGKILL); !s) return s;
+  return lab_.signal(d.zebra_pid, SIGKILL);
 }
 
 nlohmann::json VrrpLab::status(const Daemon& d) const {

@@ -42,7 +42,18 @@ struct Daemon {
   pid_t pid = -1;
   std::string log;
   std::string status;  // baton-vrrpd's status file (empty for others)
+  // FRR only: pid is vrrpd's; zebra runs beside it. vty_dir holds both daemons' vty sockets.
+  pid_t zebra_pid = -1;
+  std::string vty_dir;
+  std::string ns;      // the router it runs on
 };
+
+// FRR's programs (start_frr needs all three).
+inline constexpr const char* kFrrZebra = "/usr/lib/frr/zebra";
+inline constexpr const char* kFrrVrrpd = "/usr/lib/frr/vrrpd";
+inline constexpr const char* kFrrVtysh = "/usr/bin/vtysh";
+// The macvlan start_frr creates for FRR (FRR does not create it).
+inline constexpr const char* kFrrMacvlan = "vrrp4-51";
 
 class VrrpLab {
  public:
@@ -62,6 +73,25 @@ class VrrpLab {
   // keepalived on router r with VRRP `version` (2 or 3) and an advert interval in seconds.
   Result<Daemon> start_keepalived(const Router& r, int priority, int version, double interval,
                                   bool use_vmac);
+  // FRR vrrpd (VRRPv3, IPv4, VRID 51, kVip) on router r, with zebra beside it, both started
+  // inside r's namespace with their pid files, zserv socket and vty sockets in a directory of
+  // this run (owned by the user frr, which the daemons drop to). Before the daemons start it
+  // creates what FRR expects the operator to have made: macvlan kFrrMacvlan on eth0 with the
+  // virtual MAC, mode bridge, holding kVip (FRR keeps it in protodown while backup), and
+  // arp_ignore=1 / arp_announce=2 on eth0 (else eth0 answers ARP for kVip while backup).
+  // `interval_ms` is a multiple of 10. Returns once both daemons' vty sockets exist.
+  Result<Daemon> start_frr(const Router& r, int priority, int interval_ms = 10);
+  // FRR's "show vrrp 51 json" for IPv4 (the "v4" object; null if vrrpd does not answer).
+  nlohmann::json frr_status(const Daemon& d) const;
+  // FRR's IPv4 state in baton's words: "master", "backup", "initialize" ("" if no answer).
+  std::string frr_state(const Daemon& d) const;
+  // Whether FRR's macvlan on router r is usable: up and not in protodown (FRR is master).
+  bool frr_vmac_up(const Router& r) const;
+  // Runs `vrrp 51 <command>` under `interface eth0` in FRR's configuration (vtysh).
+  Status frr_configure(const Daemon& d, const std::string& command) const;
+  // kill -9 of FRR: vrrpd and zebra.
+  Status kill_frr(const Daemon& d);
+
   // The daemon's status file as JSON (null if it cannot be read yet).
   nlohmann::json status(const Daemon& d) const;
   std::string state(const Daemon& d) const;
