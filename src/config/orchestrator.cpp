@@ -69,6 +69,13 @@ void read_heartbeat(MapReader& top, OrchestratorConfig& c) {
   m.uint("miss_count", c.heartbeat.miss_count, 1, 255);
 }
 
+void read_member_ports(MapReader& top, OrchestratorConfig& c) {
+  auto f = top.get("member_ports");
+  if (!f) return;
+  MapReader m(top.diag(), *f, {"netns"});
+  m.parsed("netns", c.member_ports_netns, parse_name);
+}
+
 void read_all(MapReader& top, OrchestratorConfig& c) {
   top.parsed("group", c.group, parse_name, Need::required);
   detail::read_identity(top, c);
@@ -84,6 +91,7 @@ void read_all(MapReader& top, OrchestratorConfig& c) {
   read_api(top, c);
   read_metrics(top, c);
   read_heartbeat(top, c);
+  read_member_ports(top, c);
   top.parsed("log_level", c.log_level, log::parse_level);
   detail::read_autoscale(top, c);
 }
@@ -126,7 +134,7 @@ Result<OrchestratorConfig> parse_orchestrator_config(std::string_view text,
   MapReader top(d, Field{*doc, root.line > 0 ? root : Location{1, 1}, ""},
                 {"group", "orchestrator", "members", "spares", "distribution", "segments", "vrrp",
                  "peer_detection", "peer", "control", "key_file", "api", "metrics", "heartbeat",
-                 "log_level", "autoscale", "state_dir"});
+                 "log_level", "autoscale", "state_dir", "member_ports"});
   OrchestratorConfig c;
   if (top.is_map()) read_all(top, c);
   if (!d.empty()) return d.to_error();

@@ -38,6 +38,9 @@ struct MemberConfig {
   std::uint32_t weight = 100;      // 0..512; 0 takes no buckets
   std::optional<MacAddr> mac_ext;  // the member's MAC on the dl-ext segment (else learnt)
   std::optional<MacAddr> mac_int;  // ... on the dl-int segment
+  // The orchestrator-side ports the member is plugged into: loss of carrier on any of them
+  // fails the member at once (without waiting for missed heartbeats).
+  std::vector<std::string> ports;
   bool operator==(const MemberConfig&) const = default;
 };
 
@@ -129,6 +132,9 @@ struct OrchestratorConfig {
   ApiConfig api;
   std::optional<Endpoint> metrics{Endpoint{IpAddr::v4(127, 0, 0, 1), kDefaultMetricsPort}};
   HeartbeatConfig heartbeat;
+  // The network namespace (a name under /run/netns) where the members' ports are; empty:
+  // batond's own. (In the lab the switch namespace stands for the orchestrators' ports.)
+  std::string member_ports_netns;
   spdlog::level::level_enum log_level = spdlog::level::info;
   std::optional<AutoscaleConfig> autoscale;
 

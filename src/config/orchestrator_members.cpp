@@ -20,8 +20,31 @@ const Seen* find(const std::vector<Seen>& seen, std::string_view value) {
 }
 
 struct MemberChecks {
-  std::vector<Seen> ids, names;
+  std::vector<Seen> ids, names, ports;
 };
+
+inline constexpr std::size_t kMaxPorts = 8;
+
+void read_ports(MapReader& member, MemberChecks& seen, const std::string& owner,
+                MemberConfig& out) {
+  auto f = member.get("ports");
+  if (!f) return;
+  Diagnostics& d = member.diag();
+  auto items = read_list(d, *f);
+  if (!items) return;
+  if (items->size() > kMaxPorts)
+    d.add(f->at, f->path, fmt::format("{} ports, at most {}", items->size(), kMaxPorts));
+  for (const auto& item : *items) {
+    auto n = read_parsed<std::string>(d, item, parse_ifname);
+    if (!n) continue;
+    if (const Seen* s = find(seen.ports, *n)) {
+      d.add(item.at, item.path, fmt::format("port '{}' is already {}'s", *n, s->path));
+      continue;
+    }
+    seen.ports.push_back({*n, owner});
+    out.ports.push_back(*n);
+  }
+}
 
 void read_mac(MapReader& member, MemberConfig& out) {
   auto f = member.get("mac");
@@ -36,7 +59,7 @@ void read_mac(MapReader& member, MemberConfig& out) {
 
 void read_member(Diagnostics& d, const Field& item, MemberChecks& seen,
                  std::vector<MemberConfig>& out) {
-  MapReader m(d, item, {"name", "id", "weight", "mac"});
+  MapReader m(d, item, {"name", "id", "weight", "mac", "ports"});
   if (!m.is_map()) return;
   MemberConfig mc;
   if (auto f = m.get("name", Need::required)) {
@@ -60,6 +83,7 @@ void read_member(Diagnostics& d, const Field& item, MemberChecks& seen,
   }
   m.uint("weight", mc.weight, 0, dist::kMaxWeight);
   read_mac(m, mc);
+  read_ports(m, seen, mc.name.empty() ? item.path : mc.name, mc);
   out.push_back(std::move(mc));
 }
 

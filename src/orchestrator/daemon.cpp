@@ -142,6 +142,7 @@ DaemonImpl::DaemonImpl(DaemonOptions o, config::OrchestratorConfig c, auth::Key 
 DaemonImpl::~DaemonImpl() {
   metrics_.reset();
   api_.reset();
+  carrier_.reset();
   control_.reset();
   peer_channel_.reset();
   vrrp_.reset();
@@ -173,6 +174,7 @@ Status DaemonImpl::init() {
     apply(core_.set_role(loop_.clock().now(), Role::active));
   }
   if (auto s = open_vrrp(); !s) return s;
+  if (auto s = open_carrier(); !s) return s;
   auto srv = api::JsonServer::open(cfg_.api.socket, cfg_.api.group, loop_,
                                    [this](const nlohmann::json& req, const api::Caller& c) {
                                      return handle_api(req, c);
@@ -182,6 +184,38 @@ Status DaemonImpl::init() {
   if (auto s = open_metrics(); !s) return s;
   spdlog::info("api on {}; agents on udp {}{}", cfg_.api.socket, cfg_.control.to_string(),
                cfg_.peer ? fmt::format("; peer at {}", peer_->address.text) : "; no peer (alone)");
+  return {};
+}
+
+// Carrier on the members' ports (members[].ports, in member_ports.netns): a port losing it
+// fails its member at once.
+Status DaemonImpl::open_carrier() {
+  std::set<std::string> ports;
+  for (const auto* list : {&cfg_.members, &cfg_.spares})
+    for (const auto& m : *list)
+      for (const auto& p : m.ports) {
+        ports.insert(p);
+        port_member_[p] = m.id;
+      }
+  if (ports.empty()) {
+    spdlog::info("no member ports configured: members fail by missed heartbeats only");
+    return {};
+  }
+  std::string where = cfg_.member_ports_netns.empty()
+                          ? std::string("our namespace")
+                          : "network namespace " + cfg_.member_ports_netns;
+  auto w = CarrierWatch::open(loop_, cfg_.member_ports_netns, ports,
+                              [this](const std::string& port, bool carrier) {
+                                auto it = port_member_.find(port);
+                                if (it == port_member_.end()) return;
+                                spdlog::info("carrier: port {} {}", port,
+                                             carrier ? "has carrier again" : "lost carrier");
+                                apply(core_.on_carrier(loop_.clock().now(), it->second, port,
+                                                       carrier));
+                              });
+  if (!w) return err("member ports: {}", w.error().message);
+  carrier_ = std::move(*w);
+  spdlog::info("watching carrier on {} member port(s) in {}", ports.size(), where);
   return {};
 }
 
@@ -274,6 +308,7 @@ void DaemonImpl::reload() {
   if (next->segments != cfg_.segments) needs_restart.push_back("segments");
   if (next->vrrp != cfg_.vrrp || next->self != cfg_.self) needs_restart.push_back("vrrp/orchestrator");
   if (next->distribution != cfg_.distribution) needs_restart.push_back("distribution");
+  if (next->member_ports_netns != cfg_.member_ports_netns) needs_restart.push_back("member_ports");
   if (next->log_level != cfg_.log_level && options_.log_level.empty()) {
     spdlog::set_level(next->log_level);
     cfg_.log_level = next->log_level;

@@ -16,6 +16,7 @@
 #include "auth/key.hpp"
 #include "bpf/datapath.hpp"
 #include "config/orchestrator.hpp"
+#include "orchestrator/carrier.hpp"
 #include "orchestrator/channel.hpp"
 #include "orchestrator/daemon.hpp"
 #include "orchestrator/group.hpp"
@@ -63,6 +64,7 @@ class DaemonImpl final : public Daemon {
   Status open_datapath();
   Status open_vrrp();
   Status open_signals();
+  Status open_carrier();
   void on_signal();
   void reload();
   void schedule_tick();
@@ -114,6 +116,8 @@ class DaemonImpl final : public Daemon {
   std::unique_ptr<vrrp::io::Service> vrrp_;
   std::unique_ptr<Channel> control_;
   std::unique_ptr<Channel> peer_channel_;
+  std::unique_ptr<CarrierWatch> carrier_;
+  std::map<std::string, dist::MemberId> port_member_;  // configured port -> its member
   std::optional<PeerSession> peer_;
   std::unique_ptr<api::JsonServer> api_;
   std::unique_ptr<api::MetricsServer> metrics_;

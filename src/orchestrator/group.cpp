@@ -305,7 +305,10 @@ Effects GroupCore::on_register(TimePoint now, const control::Header& h, const co
     fx.log.push_back(fmt::format("member {} (id {}) registered from {} (node {}, admin {}){}",
                                  m->name, m->id, from, h.sender_id, admin_text(m->admin),
                                  again ? ", a new session" : ""));
-  if (m->spare) {
+  if (!m->ports_down.empty()) {
+    set_state(*m, MemberState::failed, now,
+              fmt::format("registered, but no carrier on {}", fmt::join(m->ports_down, ", ")), fx);
+  } else if (m->spare) {
     set_state(*m, MemberState::spare, now, "registered; in the spare pool", fx);
   } else if (m->admin_down()) {
     set_state(*m, MemberState::down, now, "registered administratively down", fx);
@@ -341,6 +344,7 @@ Effects GroupCore::on_heartbeat(TimePoint now, const control::Header& h, const c
     m->requested.reset();
     m->pending_command.reset();
   }
+  if (!m->ports_down.empty()) return fx;  // failed until its ports have carrier again
   MemberState want = m->spare ? MemberState::spare
                      : m->admin_down() ? MemberState::down
                                        : MemberState::active;
@@ -432,6 +436,39 @@ Effects GroupCore::tick(TimePoint now) {
   if (!grace_over_ && now >= grace_until_) {
     grace_over_ = true;
     recompute(now, fx, "members that never registered since our start are out");
+  }
+  return fx;
+}
+
+Effects GroupCore::on_carrier(TimePoint now, dist::MemberId member, const std::string& port,
+                              bool carrier) {
+  Effects fx;
+  Member* m = const_cast<Member*>(find_id(member));
+  if (m == nullptr) return fx;
+  bool was_down = !m->ports_down.empty();
+  if (carrier) m->ports_down.erase(port);
+  else m->ports_down.insert(port);
+  bool down = !m->ports_down.empty();
+  if (down && m->state != MemberState::failed && m->state != MemberState::unregistered) {
+    set_state(*m, MemberState::failed, now, fmt::format("no carrier on {}", port), fx);
+    recompute(now, fx, fmt::format("{} lost carrier on {}", m->name, port));
+    return fx;
+  }
+  if (!down && was_down) {
+    const Duration limit = settings_.heartbeat_interval * settings_.miss_count;
+    bool fresh = m->agent && m->last_heartbeat && now - *m->last_heartbeat <= limit;
+    if (m->state != MemberState::failed || !fresh) {
+      fx.log.push_back(fmt::format("member {} (id {}): carrier back on {}{}", m->name, m->id, port,
+                                   m->state == MemberState::failed
+                                       ? "; it returns when its heartbeats resume"
+                                       : ""));
+      return fx;
+    }
+    MemberState want = m->spare ? MemberState::spare
+                       : m->admin_down() ? MemberState::down
+                                         : MemberState::active;
+    set_state(*m, want, now, fmt::format("carrier back on {}, heartbeats fresh", port), fx);
+    recompute(now, fx, fmt::format("{} has carrier again", m->name));
   }
   return fx;
 }

@@ -124,6 +124,11 @@ class GroupCore {
   Effects on_table_prepared(TimePoint now, const control::Header& h,
                             const control::TablePrepared& p);
 
+  // --- carrier on the member's ports (the shell watches them) ---
+  // Loss of carrier on any port fails the member at once; once every port has carrier again
+  // it returns as soon as its heartbeats are fresh.
+  Effects on_carrier(TimePoint now, dist::MemberId member, const std::string& port, bool carrier);
+
   // --- time: heartbeat misses, command retries ---
   // Call often (every few ms). A tick that comes more than a heartbeat interval after the
   // previous one judges no member: the caller was stalled and may not have read the

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -57,6 +58,7 @@ struct Member {
   std::array<std::optional<Mac>, 2> mac;  // index 0: ext side, 1: int side
   control::SyncEndpoint sync;  // where its agent takes HyperSync traffic (family 0: none)
   bool hypersync = false;      // its agent announced the HyperSync capability
+  std::set<std::string> ports_down;  // its configured ports without carrier (then: failed)
 
   // The admin state in force: the operator's pending request wins over the agent's report.
   const AdminRecord& effective_admin() const { return requested ? *requested : admin; }

@@ -110,6 +110,20 @@ TEST(ConfigOrchestratorErrors, DuplicateMemberIdsAndNames) {
                "t.yaml:21:21: spares[0].id: 2 is already used by members[1]");
 }
 
+TEST(ConfigOrchestratorErrors, MemberPorts) {
+  EXPECT_EQ(errors_of(edit("    id: 2\n", "    id: 2\n    ports: [sw-gw2-e, sw-gw2-i]\n")),
+            "(accepted)");
+  expect_error(edit("    id: 2\n", "    id: 2\n    ports: [a-very-long-interface-name]\n"),
+               "t.yaml:11:13: members[1].ports[0]: 'a-very-long-interface-name': an interface "
+               "name has 1..15 characters");
+  expect_error(edit_in(edit("    id: 1\n", "    id: 1\n    ports: [p1]\n"), "    id: 2\n",
+                       "    id: 2\n    ports: [p2, p1]\n"),
+               "t.yaml:12:17: members[1].ports[1]: port 'p1' is already gw1's");
+  expect_error(plus("member_ports: {netns: 'a b'}\n"),
+               "t.yaml:20:23: member_ports.netns: 'a b': a name may hold only letters, digits, "
+               "'.', '_' and '-'");
+}
+
 TEST(ConfigOrchestratorErrors, DuplicateVridOnOneInterface) {
   expect_error(edit("{name: i, role: int, interface: eth2, vrid: 2,",
                     "{name: i, role: int, interface: eth1, vrid: 1,"),

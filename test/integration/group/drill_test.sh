@@ -7,9 +7,13 @@
 #   - a restarted orchestrator comes back as standby (the active stays where it was);
 #   - an upgrade (SIGTERM, then start again) of the active batond hands over and loses nothing;
 #   - the planned switchover loses no UDP packet;
-#   - admin down/up and a member's death are reported with the member's resulting state;
-#   - with HyperSync: no member event (admin down/up -p, a member's death) breaks a TCP
-#     connection, admin down -p and up -p lose no packet, and in the quiet window after the
+#   - admin down/up and a member's death are reported with the member's resulting state, and
+#     the death is seen as loss of carrier on the member's ports (not by missed heartbeats);
+#   - a spare taken into service and returned to the pool is reported with its buckets by
+#     both orchestrators (the standby holds the active's decision);
+#   - with HyperSync: no member event (admin down/up -p, the spare in and out, a member's
+#     death) breaks a TCP connection, admin down -p and up -p and the spare in and out lose no
+#     packet, and in the quiet window after the
 #     last event every connection still alive delivers data again (none lost its state).
 # Usage: drill_test.sh BUILD_DIR. Exit 77 (skipped) without root or namespaces.
 set -euo pipefail
@@ -45,10 +49,17 @@ check "every orchestrator event was measured" "[.events[] | select(.name | test(
 check "admin down is reported as down" "[$(ev 'down -p') | .note] as \$e | (\$e | length > 0) and (\$e | all(test(\"is down\")))"
 check "admin up is reported as active" "[$(ev 'up -p') | .note] as \$e | (\$e | length > 0) and (\$e | all(test(\"is active\")))"
 check "the member's death is detected" "[$(ev 'gw.* dies') | .note] as \$e | (\$e | length > 0) and (\$e | all(test(\"is failed\")))"
+check "the member's death is seen as loss of carrier on its ports" "[$(ev 'gw.* dies') | .note] as \$e | (\$e | length > 0) and (\$e | all(test(\"no carrier on gw[0-9]+-(ext|int)\")))"
+check "the spare in service is active with buckets on both orchestrators" \
+  "[$(ev 'into service') | .note] as \$e | (\$e | length == 1) and (\$e[0] | test(\"is active, [1-9][0-9]* buckets on the active .*; active, [1-9][0-9]* buckets on the standby\"))"
+check "the spare back in the pool has no buckets on either orchestrator" \
+  "[$(ev 'spare pool') | .note] as \$e | (\$e | length == 1) and (\$e[0] | test(\"is spare, 0 buckets on the active .*; spare, 0 buckets on the standby\"))"
 check "no member event breaks a TCP connection" \
-  "[.events[] | select(.name | test(\"clusterXL_admin|gw.* dies\")) | .broken_connections] as \$e | (\$e | length == 3) and (\$e | all(. == 0))"
+  "[.events[] | select(.name | test(\"clusterXL_admin|gw.* dies|spare\")) | .broken_connections] as \$e | (\$e | length == 5) and (\$e | all(. == 0))"
 check "admin down -p and up -p lose no packet" \
   "[$(ev 'clusterXL_admin') | .lost_packets] as \$e | (\$e | length == 2) and (\$e | all(. == 0))"
+check "the spare into service and back to the pool loses no packet" \
+  "[$(ev 'spare') | .lost_packets] as \$e | (\$e | length == 2) and (\$e | all(. == 0))"
 check "after the events every connection carries data again" \
   "[$(ev 'quiet')] as \$e | (\$e | length == 1) and (\$e[0].tcp_connections > 0) and (\$e[0].tcp_progressed == \$e[0].tcp_connections)"
 check "no connection was lost over the whole drill" \

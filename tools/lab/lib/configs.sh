@@ -40,6 +40,7 @@ YAML
     mac:
       ext: "$(mac "$g" ext)"
       int: "$(mac "$g" int)"
+    ports: [$g-ext, $g-int]
 YAML
     done
     echo
@@ -51,8 +52,16 @@ YAML
     mac:
       ext: "$(mac "$g" ext)"
       int: "$(mac "$g" int)"
+    ports: [$g-ext, $g-int]
 YAML
     done
+    cat <<YAML
+
+# The members' ports: in the lab the switch namespace stands for the orchestrators' own
+# member-facing ports (an orchestrator is the switch its members plug into).
+member_ports:
+  netns: $(ns sw)
+YAML
     cat <<YAML
 
 distribution:

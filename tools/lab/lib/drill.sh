@@ -168,24 +168,49 @@ ev_admin() {  # ev_admin GW down|up
   DRILL_NOTE[$name]="$g is $(member_state "$g")"
 }
 
+# member_view ORCH NAME: "state, N buckets" as ORCH reports the member.
+member_view() {
+  batonctl_in "$1" show members -o json 2>/dev/null |
+    jq -r --arg n "$2" '(.result // .).members[] | select(.name == $n) | "\(.state), \(.buckets) buckets"' \
+      2>/dev/null || echo unknown
+}
+
+# ev_spare GW add|remove: the spare into service, or back to the pool (a planned change: the
+# owners of the moving buckets hand their connections over first).
+ev_spare() {
+  local g=$1 act=$2 a name out want o other
+  a=$(the_active) || drill_abort "expected one active orchestrator, found: $a ($(roles))"
+  if [[ $act == add ]]; then name="$g (spare) into service"; want=5
+  else name="$g back to the spare pool"; want=4; fi
+  mark "$name"
+  out=$(batonctl_in "$a" member "$act" "$g" --reason "baton-lab drill" 2>&1) ||
+    drill_abort "batonctl member $act $g on $a failed: $out"
+  settle
+  wait_ready "$want" 30 || drill_abort "after '$name' the group does not have $want active members"
+  other=ob; [[ $a == ob ]] && other=oa
+  o=$(member_view "$other" "$g")
+  DRILL_NOTE[$name]="$g is $(member_view "$a" "$g") on the active $a; $o on the standby $other"
+}
+
 ev_member_kill() {
   local g=$1 name ifn
   name="$g dies (kill -9 agent, links down)"
   local a t0 failed_at live_at timing=""
   a=$(the_active) || a=oa
   mark "$name"
-  t0=$(now_ms)
   kill -KILL "$(pid_of "agent-$g")"
+  t0=$(now_ms)
   for ifn in ext int hs; do ip -n "$(ns "$g")" link set dev "$ifn" down; done
   settle
-  # How long the active batond took, by its own log: to declare the member failed, and to
-  # have the patched table live in its XDP program.
-  local silent
+  # How long the active batond took, by its own log: to declare the member failed (and why:
+  # loss of carrier on its ports, or missed heartbeats), and to have the patched table live
+  # in its XDP program.
+  local why
   if failed_at=$(log_ms "$LAB_RUN/logs/batond-$a.log" "member $g \\(id [0-9]+\\): [a-z]+ -> failed" "$t0") &&
     live_at=$(log_ms "$LAB_RUN/logs/batond-$a.log" "xdp: table generation [0-9]+ live" "$failed_at"); then
-    silent=$(grep -E "member $g \\(id [0-9]+\\): [a-z]+ -> failed" "$LAB_RUN/logs/batond-$a.log" |
-      tail -1 | sed -nE 's/.*no heartbeat for ([0-9]+) ms.*/\1/p')
-    timing="; batond on $a: failed ${silent:-?} ms after its last heartbeat, patched table live $((live_at - failed_at)) ms later"
+    why=$(grep -E "member $g \\(id [0-9]+\\): [a-z]+ -> failed" "$LAB_RUN/logs/batond-$a.log" |
+      tail -1 | sed -nE 's/.*-> failed: (.*)$/\1/p')
+    timing="; batond on $a: failed $((failed_at - t0)) ms after its links went down (${why:-?}), patched table live $((live_at - failed_at)) ms later"
   fi
   DRILL_NOTE[$name]="$g is $(member_state "$g")$timing"
 }
@@ -333,6 +358,8 @@ cmd_drill() {
   ev_switchover
   ev_admin gw2 down
   ev_admin gw2 up
+  ev_spare gw5 add
+  ev_spare gw5 remove
   ev_member_kill gw3
   ev_quiet
 
