@@ -178,6 +178,7 @@ std::string format_member_change(const json& request, const json& result) {
   std::string action = text(request, {"action"});
   std::string admin = action == "add"      ? "into service from the spare pool"
                       : action == "remove" ? "back to the spare pool"
+                      : action == "weight" ? "weight " + text(request, {"weight"})
                                            : "admin " + action;
   if (boolean(request, {"persistent"}).value_or(false)) admin += " (persistent)";
   std::string now = fmt::format("state {}, table generation {}", text(result, {"state"}),

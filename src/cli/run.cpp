@@ -47,6 +47,7 @@ struct Parsed {
   std::string action;   // member
   std::string name;     // member
   bool persistent = false;
+  std::optional<std::uint32_t> weight;  // member weight
   std::string reason;
   std::vector<std::string> flow;  // flow
   double wait_s = 1;              // flow: how long to wait for the members' answers
@@ -120,10 +121,12 @@ int run_main(const std::vector<std::string>& args, const Environment& env, const
                 "return it to the pool (all planned: no connection is lost)");
   member->add_option("action", p.action,
                      "down | up (admin state) | add | remove (a spare into service, back to "
-                     "the pool)")
+                     "the pool) | weight (its share of the buckets: `member weight NAME W`)")
       ->required()
-      ->check(CLI::IsMember({"down", "up", "add", "remove"}));
+      ->check(CLI::IsMember({"down", "up", "add", "remove", "weight"}));
   member->add_option("name", p.name, "the member's name, as in `show members`")->required();
+  member->add_option("weight", p.weight, "for `weight`: the new weight, 0..512 (0: no buckets)")
+      ->check(CLI::Range(0, 512));
   member->add_flag("-p,--persistent", p.persistent,
                    "keep the admin state across restarts of batond and of the member");
   member->add_option("--reason", p.reason,
@@ -160,20 +163,27 @@ int run_main(const std::vector<std::string>& args, const Environment& env, const
   if (*show) {
     request = {{"command", "show"}, {"what", p.what}};
   } else if (*member) {
-    bool pool = p.action == "add" || p.action == "remove";
+    bool pool = p.action == "add" || p.action == "remove" || p.action == "weight";
+    if ((p.action == "weight") != p.weight.has_value()) {
+      err << "batonctl: member " << p.action << " " << p.name
+          << (p.weight ? ": a weight goes only with `member weight`\n"
+                       : ": give the new weight: member weight NAME W --reason TEXT\n");
+      return kExitUsage;
+    }
     if (p.action != "up" && p.reason.empty()) {
       err << "batonctl: member " << p.action << " " << p.name
           << ": give --reason TEXT (it goes to the audit log with who did it)\n";
       return kExitUsage;
     }
     if (pool && p.persistent) {
-      err << "batonctl: member " << p.action << ": -p applies to down and up (a spare's "
-          << "place is kept by the orchestrators, not by the member)\n";
+      err << "batonctl: member " << p.action << ": -p applies to down and up (spares in "
+          << "service and weights are kept by the orchestrators, not by the member)\n";
       return kExitUsage;
     }
     request = {{"command", "member"}, {"action", p.action}, {"name", p.name},
                {"reason", p.reason}, {"who", who}};
     if (!pool) request["persistent"] = p.persistent;
+    if (p.weight) request["weight"] = *p.weight;
   } else if (*flow) {
     std::string t;
     for (const auto& w : p.flow) t += (t.empty() ? "" : " ") + w;

@@ -63,6 +63,19 @@ Result<json> DaemonImpl::handle_api(const json& raw, const api::Caller& caller) 
                 {"state", member_state_name(outcome.state)},
                 {"generation", outcome.generation}};
   }
+  if (const auto* wr = std::get_if<WeightChangeRequest>(&*parsed)) {
+    WeightRequest w{wr->name, wr->weight, wr->who, wr->reason,
+                    fmt::format("uid {} pid {}", caller.uid, caller.pid)};
+    auto out = core_.set_weight(loop_.clock().now(), w);
+    if (!out) return out.error();
+    auto [outcome, fx] = std::move(*out);
+    apply(std::move(fx));
+    return json{{"name", w.name},
+                {"changed", outcome.changed},
+                {"state", member_state_name(outcome.state)},
+                {"weight", w.weight},
+                {"generation", outcome.generation}};
+  }
   if (const auto* fl = std::get_if<FlowRequest>(&*parsed)) return flow_start(*fl);
   if (const auto* fr = std::get_if<FlowResultRequest>(&*parsed)) return flow_result(fr->query);
   const auto& f = std::get<FailoverRequest>(*parsed);

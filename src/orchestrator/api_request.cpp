@@ -1,5 +1,6 @@
 #include "orchestrator/api_request.hpp"
 
+#include "dist/table.hpp"
 #include "sync/flow_text.hpp"
 
 namespace baton::orchestrator {
@@ -46,8 +47,9 @@ Result<ApiRequest> parse_api_request(const json& req) {
   if (*command == "member") {
     auto action = text(req, "action", true, kMaxApiNameBytes);
     if (!action) return action.error();
-    if (*action != "down" && *action != "up" && *action != "add" && *action != "remove")
-      return err("unknown member action \"{}\" (down, up, add or remove)", *action);
+    if (*action != "down" && *action != "up" && *action != "add" && *action != "remove" &&
+        *action != "weight")
+      return err("unknown member action \"{}\" (down, up, add, remove or weight)", *action);
     auto name = text(req, "name", true, kMaxApiNameBytes);
     if (!name) return name.error();
     if (name->empty()) return err("request field \"name\" is empty");
@@ -55,6 +57,20 @@ Result<ApiRequest> parse_api_request(const json& req) {
     if (!who) return who.error();
     auto reason = text(req, "reason", false, kMaxApiTextBytes);
     if (!reason) return reason.error();
+    if (*action == "weight") {
+      if (req.contains("persistent"))
+        return err("request field \"persistent\" applies to down and up, not to weight");
+      auto it = req.find("weight");
+      if (it == req.end()) return err("request field \"weight\" is missing");
+      bool ok = (it->is_number_unsigned() && it->get<std::uint64_t>() <= dist::kMaxWeight) ||
+                (it->is_number_integer() && it->get<std::int64_t>() >= 0 &&
+                 it->get<std::int64_t>() <= dist::kMaxWeight);
+      if (!ok) return err("request field \"weight\" must be a whole number 0..{}", dist::kMaxWeight);
+      if (reason->empty()) return err("a reason is required to change a weight (--reason)");
+      return ApiRequest{WeightChangeRequest{std::move(*name),
+                                            static_cast<std::uint32_t>(it->get<std::uint64_t>()),
+                                            std::move(*who), std::move(*reason)}};
+    }
     if (*action == "add" || *action == "remove") {
       if (req.contains("persistent"))
         return err("request field \"persistent\" applies to down and up, not to {}", *action);

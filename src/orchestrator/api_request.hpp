@@ -35,6 +35,14 @@ struct SpareRequest {
   std::string reason;
 };
 
+// batonctl member weight NAME W.
+struct WeightChangeRequest {
+  std::string name;
+  std::uint32_t weight = 0;
+  std::string who;
+  std::string reason;
+};
+
 struct FailoverRequest {
   std::string who;
   std::string reason;
@@ -52,8 +60,8 @@ struct FlowResultRequest {
   std::uint32_t query = 0;
 };
 
-using ApiRequest = std::variant<ShowRequest, MemberRequest, SpareRequest, FailoverRequest,
-                                FlowRequest, FlowResultRequest>;
+using ApiRequest = std::variant<ShowRequest, MemberRequest, SpareRequest, WeightChangeRequest,
+                                FailoverRequest, FlowRequest, FlowResultRequest>;
 
 // Limits on free text (longer is an error, not a silent cut).
 inline constexpr std::size_t kMaxApiNameBytes = 64;

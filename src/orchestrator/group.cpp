@@ -72,6 +72,9 @@ Result<GroupCore> GroupCore::create(GroupSettings settings, TimePoint now) {
   // the failure patch undone, which moves only the buckets it gets.
   for (const auto* list : {&settings.members, &settings.spares})
     for (const auto& c : *list) base.push_back({c.id, c.weight});
+  // In id order, as a table holds its base (so that the two compare).
+  std::sort(base.begin(), base.end(),
+            [](const dist::MemberSpec& a, const dist::MemberSpec& b) { return a.id < b.id; });
   // Generation 0: every member removed (none has registered); nothing is distributed.
   std::vector<dist::MemberId> all;
   for (const auto& b : base) all.push_back(b.id);
@@ -144,7 +147,8 @@ void GroupCore::recompute(TimePoint now, Effects& fx, std::string_view why) {
     if (in_service(m, now)) continue;
     if (std::find(next.begin(), next.end(), m.id) == next.end()) next.push_back(m.id);
   }
-  if (next == removed_ && table_.generation() != 0) {
+  const bool same_base = table_.base_members() == base_;  // no weight changed
+  if (next == removed_ && same_base && table_.generation() != 0) {
     if (pending_) {
       fx.log.push_back(fmt::format("planned change to generation {} dropped: {} undid it",
                                    pending_->table.generation(), why));
@@ -155,10 +159,11 @@ void GroupCore::recompute(TimePoint now, Effects& fx, std::string_view why) {
   // Standby without a peer to follow: the change the active peer was preparing stays
   // uncommitted here; we continue it if we take over (resume_peer_pending).
   if (role_ != Role::active && peer_pending_) {
-    if (peer_pending_->removed == next) return;
+    if (peer_pending_->removed == next && peer_pending_->table.base_members() == base_) return;
     peer_pending_.reset();
   }
-  if (pending_ && pending_->removed == next) return;  // still preparing exactly this
+  if (pending_ && pending_->removed == next && pending_->table.base_members() == base_)
+    return;  // still preparing exactly this
   // Before any member is in service there is nothing to distribute: leave the data path
   // alone (after a restart it still forwards with the table the previous run left).
   if (table_.generation() == 0 && next.size() == base_.size()) return;
@@ -541,11 +546,12 @@ Effects GroupCore::adopt_peer_table(TimePoint now, const dist::Table& table) {
   (void)now;
   if (role_ == Role::active) return fx;  // two actives: VRRP settles it; keep our own
   if (table.generation() == table_.generation() && table.same_buckets(table_)) return fx;
-  if (table.base_members() != base_) {
-    fx.log.push_back(fmt::format("peer table generation {} ignored: its members and weights "
-                                 "differ from our configuration", table.generation()));
+  if (!same_members(table.base_members())) {
+    fx.log.push_back(fmt::format("peer table generation {} ignored: its members differ from "
+                                 "our configuration", table.generation()));
     return fx;
   }
+  adopt_weights(table.base_members(), fx);
   removed_ = table.failed();
   table_ = table;
   pending_.reset();
@@ -652,9 +658,9 @@ Effects GroupCore::adopt_peer_state(TimePoint now, const control::PeerState& sta
   }
   if (!state.preparing) {
     peer_pending_.reset();
-  } else if (state.pending.base_members() != base_) {
+  } else if (!same_members(state.pending.base_members())) {
     fx.log.push_back(fmt::format("peer's planned change to generation {} ignored: its members "
-                                 "and weights differ from our configuration",
+                                 "differ from our configuration",
                                  state.pending.generation()));
   } else if (!peer_pending_ || peer_pending_->table.generation() != state.pending.generation()) {
     peer_pending_ = PendingChange{state.pending, state.pending.failed(), state.why, now, now, {}, 0};
@@ -669,6 +675,7 @@ void GroupCore::resume_peer_pending(TimePoint now, Effects& fx) {
   PendingChange p = std::move(*peer_pending_);
   peer_pending_.reset();
   if (p.table.generation() <= table_.generation()) return;  // committed meanwhile
+  adopt_weights(p.table.base_members(), fx);  // a weight change is what it may be preparing
   last_generation_ = std::max(last_generation_, p.table.generation());
   p.started = now;
   p.waiting = handing_over(p.table);
@@ -684,6 +691,69 @@ void GroupCore::resume_peer_pending(TimePoint now, Effects& fx) {
   }
   pending_ = std::move(p);
   send_prepare(now, fx);
+}
+
+bool GroupCore::same_members(const std::vector<dist::MemberSpec>& base) const {
+  if (base.size() != base_.size()) return false;
+  for (std::size_t i = 0; i < base.size(); ++i)
+    if (base[i].id != base_[i].id) return false;
+  return true;
+}
+
+void GroupCore::adopt_weights(const std::vector<dist::MemberSpec>& base, Effects& fx) {
+  for (std::size_t i = 0; i < base.size() && i < base_.size(); ++i) {
+    if (base[i].weight == base_[i].weight) continue;
+    Member* m = const_cast<Member*>(find_id(base[i].id));
+    fx.log.push_back(fmt::format("member {} (id {}): weight {} -> {}, as the active peer decided",
+                                 m ? m->name : std::to_string(base[i].id), base[i].id,
+                                 base_[i].weight, base[i].weight));
+    base_[i].weight = base[i].weight;
+    if (m) m->weight = base[i].weight;
+  }
+}
+
+Result<std::pair<AdminOutcome, Effects>> GroupCore::set_weight(TimePoint now,
+                                                               const WeightRequest& req) {
+  Member* m = find_mut(req.name);
+  if (m == nullptr) {
+    std::vector<std::string> names;
+    for (const auto& x : members_) names.push_back(x.name);
+    return err("member \"{}\" is not in the group (members: {})", req.name, fmt::join(names, ", "));
+  }
+  if (req.weight > dist::kMaxWeight)
+    return err("weight {} is out of range 0..{}", req.weight, dist::kMaxWeight);
+  if (role_ != Role::active)
+    return err("this orchestrator is the standby: run `member weight` on the active");
+  auto spec = std::find_if(base_.begin(), base_.end(),
+                           [&](const dist::MemberSpec& b) { return b.id == m->id; });
+  if (req.weight == 0) {
+    bool other = false;
+    for (const auto& b : base_)
+      if (b.id != m->id && b.weight > 0 && table_.is_live(b.id)) other = true;
+    if (!other)
+      return err("no other member in service has a weight above 0: {} would leave nobody to "
+                 "take the buckets", req.name);
+  }
+  Effects fx;
+  const std::uint32_t old = m->weight;
+  const bool changed = old != req.weight;
+  const std::uint64_t before = table_.generation();
+  if (changed) {
+    m->weight = req.weight;
+    spec->weight = req.weight;
+    std::string why = fmt::format("{} weight {} -> {} by {}", m->name, old, req.weight,
+                                  req.who.empty() ? "unknown" : req.who);
+    fx.log.push_back(fmt::format("member {} (id {}): {}", m->name, m->id, why));
+    recompute(now, fx, why);
+  }
+  fx.audit.push_back(fmt::format(
+      "who={} caller=\"{}\" action=member-weight member={} reason=\"{}\" changed={} "
+      "weight={}->{} generation={}->{}",
+      req.who.empty() ? "unknown" : req.who, req.caller, m->name, req.reason, changed, old,
+      req.weight, before, pending_ ? pending_->table.generation() : table_.generation()));
+  return std::pair{AdminOutcome{changed, m->state,
+                                pending_ ? pending_->table.generation() : table_.generation()},
+                   std::move(fx)};
 }
 
 }  // namespace baton::orchestrator

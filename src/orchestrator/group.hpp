@@ -104,6 +104,16 @@ struct PoolRequest {
   std::string caller;
 };
 
+// `batonctl member weight NAME W`: the member's share of the buckets from now on (until both
+// orchestrators restart: the configuration's weight is the one a fresh start uses).
+struct WeightRequest {
+  std::string name;
+  std::uint32_t weight = 0;
+  std::string who;
+  std::string reason;
+  std::string caller;
+};
+
 struct AdminOutcome {
   bool changed = false;
   MemberState state = MemberState::unregistered;
@@ -139,6 +149,8 @@ class GroupCore {
   Result<std::pair<AdminOutcome, Effects>> admin(TimePoint now, const AdminRequest& req);
 
   Result<std::pair<AdminOutcome, Effects>> pool(TimePoint now, const PoolRequest& req);
+  // A planned change too: the buckets that move are handed over first.
+  Result<std::pair<AdminOutcome, Effects>> set_weight(TimePoint now, const WeightRequest& req);
 
   // --- high availability ---
   Effects set_role(TimePoint now, Role role);
@@ -182,11 +194,14 @@ class GroupCore {
   void commit(dist::Table t, std::vector<dist::MemberId> removed, std::string why, Effects& fx);
   // A spare into service (`in` true) or back to the pool; its state follows.
   void set_pool(Member& m, bool in, TimePoint now, const std::string& why, Effects& fx);
+  // Whether `base` has our members (ids); and taking the active peer's weights from it.
+  bool same_members(const std::vector<dist::MemberSpec>& base) const;
+  void adopt_weights(const std::vector<dist::MemberSpec>& base, Effects& fx);
   // On takeover: carry on with the planned change the active peer was preparing.
   void resume_peer_pending(TimePoint now, Effects& fx);
 
   GroupSettings settings_;
-  std::vector<dist::MemberSpec> base_;
+  std::vector<dist::MemberSpec> base_;  // members and spares with their weights, by id
   std::vector<Member> members_;  // members then spares, in configuration order
   std::vector<dist::MemberId> removed_;
   dist::Table table_;

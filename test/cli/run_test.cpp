@@ -133,6 +133,30 @@ TEST(CliRun, SpareAddAndRemove) {
   EXPECT_EQ(with_p.calls, 0);
 }
 
+TEST(CliRun, MemberWeight) {
+  Environment env;
+  env.user = "alice";
+  auto o = run({"member", "weight", "gw2", "50", "--reason", "older hardware"},
+               result({{"name", "gw2"}, {"changed", true}, {"state", "active"}, {"weight", 50},
+                       {"generation", 47}}),
+               env);
+  EXPECT_EQ(o.code, kExitOk) << o.err;
+  EXPECT_EQ(o.request, (json{{"command", "member"}, {"action", "weight"}, {"name", "gw2"},
+                             {"weight", 50}, {"reason", "older hardware"}, {"who", "alice"}}));
+  EXPECT_EQ(o.out, "member gw2: weight 50; state active, table generation 47\n");
+  auto missing = run({"member", "weight", "gw2", "--reason", "x"}, result({}));
+  EXPECT_EQ(missing.code, kExitUsage);
+  EXPECT_EQ(missing.calls, 0);
+  EXPECT_EQ(missing.err, "batonctl: member weight gw2: give the new weight: member weight NAME W "
+                         "--reason TEXT\n");
+  auto stray = run({"member", "down", "gw2", "50", "--reason", "x"}, result({}));
+  EXPECT_EQ(stray.code, kExitUsage);
+  EXPECT_EQ(stray.err, "batonctl: member down gw2: a weight goes only with `member weight`\n");
+  auto big = run({"member", "weight", "gw2", "600", "--reason", "x"}, result({}));
+  EXPECT_EQ(big.code, kExitUsage);
+  EXPECT_EQ(big.calls, 0);
+}
+
 TEST(CliRun, Failover) {
   Environment env;
   env.user = "bob";

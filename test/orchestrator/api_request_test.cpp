@@ -51,6 +51,16 @@ TEST(ApiRequest, SpareAddAndRemove) {
   EXPECT_FALSE(std::get<SpareRequest>(*rm).add);
 }
 
+TEST(ApiRequest, MemberWeight) {
+  auto r = parse_api_request(json{{"command", "member"}, {"action", "weight"}, {"name", "gw2"},
+                                  {"weight", 0}, {"who", "bob"}, {"reason", "drain slowly"}});
+  ASSERT_TRUE(r) << r.error().message;
+  const auto& w = std::get<WeightChangeRequest>(*r);
+  EXPECT_EQ(w.name, "gw2");
+  EXPECT_EQ(w.weight, 0u);
+  EXPECT_EQ(w.who, "bob");
+}
+
 TEST(ApiRequest, FlowAndItsResult) {
   auto r = parse_api_request(json{{"command", "flow"}, {"flow", "tcp 10.0.1.10:40000 203.0.113.10:7007"}});
   ASSERT_TRUE(r) << r.error().message;
@@ -77,7 +87,15 @@ TEST(ApiRequest, ErrorsNameTheField) {
   EXPECT_EQ(error_of(json{{"command", "show"}, {"what", "flows"}}),
             "unknown \"what\" \"flows\" (status, members, distribution or vrrp)");
   EXPECT_EQ(error_of(json{{"command", "member"}, {"action", "drain"}, {"name", "gw1"}}),
-            "unknown member action \"drain\" (down, up, add or remove)");
+            "unknown member action \"drain\" (down, up, add, remove or weight)");
+  EXPECT_EQ(error_of(json{{"command", "member"}, {"action", "weight"}, {"name", "gw2"}, {"reason", "x"}}),
+            "request field \"weight\" is missing");
+  for (json bad : {json(513), json(-1), json("50"), json(1.5)})
+    EXPECT_EQ(error_of(json{{"command", "member"}, {"action", "weight"}, {"name", "gw2"},
+                            {"weight", bad}, {"reason", "x"}}),
+              "request field \"weight\" must be a whole number 0..512");
+  EXPECT_EQ(error_of(json{{"command", "member"}, {"action", "weight"}, {"name", "gw2"}, {"weight", 5}}),
+            "a reason is required to change a weight (--reason)");
   EXPECT_EQ(error_of(json{{"command", "member"}, {"action", "add"}, {"name", "gw5"}}),
             "a reason is required to take into service a spare (--reason)");
   EXPECT_EQ(error_of(json{{"command", "member"}, {"action", "remove"}, {"name", "gw5"}}),

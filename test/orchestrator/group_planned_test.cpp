@@ -1,6 +1,8 @@
 // Planned changes (docs/hypersync.md, "Planned changes"): with HyperSync agents, a change that
 // is not a failure is prepared first — the owners of moving buckets hand their connections to
 // the new owners and answer TABLE_PREPARED — and only then committed.
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include "orchestrator/group.hpp"
@@ -217,6 +219,69 @@ TEST_F(PlannedChange, TheAdminOutcomeNamesThePendingGeneration) {
   ASSERT_TRUE(core->pending());
   EXPECT_EQ(out->first.generation, core->pending()->table.generation());
   EXPECT_EQ(sent<control::TablePrepare>(out->second), std::vector<dist::MemberId>{1});
+}
+
+WeightRequest weight(const char* name, std::uint32_t w) {
+  return {name, w, "alice", "older hardware", "uid 0 pid 1"};
+}
+
+TEST_F(PlannedChange, AWeightChangeIsPreparedThenCommitted) {
+  start(true);
+  const auto before = core->table();
+  auto out = core->set_weight(now, weight("gw2", 50));
+  ASSERT_TRUE(out) << out.error().message;
+  auto& [outcome, fx] = *out;
+  EXPECT_TRUE(outcome.changed);
+  EXPECT_EQ(outcome.generation, before.generation() + 1);
+  EXPECT_FALSE(fx.table) << "committed without preparing";
+  ASSERT_TRUE(core->pending());
+  EXPECT_EQ(core->find("gw2")->weight, 50u);
+  // gw2's share of 1009 buckets at 50 of 250.
+  auto counts = core->pending()->table.counts();
+  EXPECT_GE(counts[2], 201u);
+  EXPECT_LE(counts[2], 202u);
+  // Every owner that loses a bucket is asked to hand it over.
+  std::set<dist::MemberId> losing;
+  for (std::uint32_t b = 0; b < before.size(); ++b)
+    if (core->pending()->table.owner(b) != before.owner(b)) losing.insert(before.owner(b));
+  auto asked = sent<control::TablePrepare>(fx);
+  EXPECT_EQ(std::set<dist::MemberId>(asked.begin(), asked.end()), losing);
+  ASSERT_EQ(fx.audit.size(), 1u);
+  EXPECT_NE(fx.audit[0].find("action=member-weight member=gw2 reason=\"older hardware\" "
+                             "changed=true weight=100->50"),
+            std::string::npos)
+      << fx.audit[0];
+  Effects done;
+  for (auto id : asked)
+    done.merge(core->on_table_prepared(now, from(100 + id), {before.generation() + 1, 0}));
+  ASSERT_TRUE(done.table);
+  EXPECT_EQ(core->table().counts()[2], counts[2]);
+  // The same weight again: nothing to do.
+  auto again = core->set_weight(now, weight("gw2", 50));
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->first.changed);
+  EXPECT_FALSE(core->pending());
+}
+
+TEST_F(PlannedChange, WeightErrorsNameTheProblem) {
+  start(false);
+  auto e = core->set_weight(now, weight("gw9", 5));
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().message, "member \"gw9\" is not in the group (members: gw1, gw2, gw3)");
+  e = core->set_weight(now, weight("gw1", 513));
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().message, "weight 513 is out of range 0..512");
+  ASSERT_TRUE(core->set_weight(now, weight("gw1", 0)));
+  ASSERT_TRUE(core->set_weight(now, weight("gw2", 0)));
+  e = core->set_weight(now, weight("gw3", 0));
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().message, "no other member in service has a weight above 0: gw3 would "
+                               "leave nobody to take the buckets");
+  EXPECT_EQ(core->table().counts()[3], 1009u);  // without HyperSync: committed at once
+  core->set_role(now, Role::standby);
+  e = core->set_weight(now, weight("gw1", 100));
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().message, "this orchestrator is the standby: run `member weight` on the active");
 }
 
 }  // namespace

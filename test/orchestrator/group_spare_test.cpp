@@ -245,5 +245,27 @@ TEST(GroupSpare, ACommittedTableClearsThePeersPendingChange) {
   EXPECT_EQ(standby.find("gw5")->state, MemberState::spare);
 }
 
+TEST(GroupSpare, ATakeoverContinuesThePeersWeightChangeWithItsWeights) {
+  TimePoint now{1s};
+  auto active = started(now, Role::active);
+  auto standby = started(now, Role::standby);
+  standby.set_peer_present(now, true);
+  standby.adopt_peer_table(now, active.table());
+  auto w = active.set_weight(now, {"gw1", 200, "alice", "bigger box", "uid 0 pid 1"});
+  ASSERT_TRUE(w) << w.error().message;
+  ASSERT_TRUE(active.pending());
+  auto state = active.peer_state();
+  standby.adopt_peer_state(now, state);
+  ASSERT_TRUE(standby.peer_pending());
+  standby.set_peer_present(now + 5ms, false);  // not committed on its own meanwhile
+  EXPECT_FALSE(standby.pending());
+  EXPECT_EQ(standby.table().generation(), active.table().generation());
+  auto takeover = standby.set_role(now + 5ms, Role::active);
+  ASSERT_TRUE(standby.pending());
+  EXPECT_EQ(standby.find("gw1")->weight, 200u);
+  EXPECT_TRUE(standby.pending()->table.same_buckets(state.pending));
+  EXPECT_FALSE(sent<control::TablePrepare>(takeover).empty());
+}
+
 }  // namespace
 }  // namespace baton::orchestrator

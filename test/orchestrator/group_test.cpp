@@ -291,7 +291,23 @@ TEST_F(GroupTest, TheStandbyFollowsThePeersTablesAndContinuesFromThemOnTakeover)
   EXPECT_EQ(standby.table().generation(), core->table().generation());
 }
 
-TEST_F(GroupTest, ATableFromAPeerWithAnotherConfigurationIsIgnored) {
+TEST_F(GroupTest, ATableFromAPeerWithOtherMembersIsIgnored) {
+  auto g = GroupCore::create(settings(), now);
+  ASSERT_TRUE(g);
+  auto other_settings = settings();
+  other_settings.members[3].id = 9;
+  auto other = GroupCore::create(other_settings, now);
+  ASSERT_TRUE(other);
+  other->set_role(now, Role::active);
+  other->on_register(now, from(101), reg("gw1"), "x");
+  g->set_peer_present(now, true);
+  auto fx = g->adopt_peer_table(now, other->table());
+  EXPECT_FALSE(fx.table);
+  ASSERT_FALSE(fx.log.empty());
+  EXPECT_NE(fx.log[0].find("its members differ from our configuration"), std::string::npos);
+}
+
+TEST_F(GroupTest, ThePeersWeightsAreTheActivesDecisionAndAreAdopted) {
   auto g = GroupCore::create(settings(), now);
   ASSERT_TRUE(g);
   auto other_settings = settings();
@@ -302,9 +318,10 @@ TEST_F(GroupTest, ATableFromAPeerWithAnotherConfigurationIsIgnored) {
   other->on_register(now, from(101), reg("gw1"), "x");
   g->set_peer_present(now, true);
   auto fx = g->adopt_peer_table(now, other->table());
-  EXPECT_FALSE(fx.table);
-  ASSERT_FALSE(fx.log.empty());
-  EXPECT_NE(fx.log[0].find("differ from our configuration"), std::string::npos);
+  ASSERT_TRUE(fx.table);
+  EXPECT_TRUE(fx.table->same_buckets(other->table()));
+  EXPECT_EQ(g->find("gw1")->weight, 50u);
+  EXPECT_EQ(fx.log[0], "member gw1 (id 1): weight 100 -> 50, as the active peer decided");
 }
 
 TEST(GroupCreate, DuplicateIdsOrNamesAreRefused) {
