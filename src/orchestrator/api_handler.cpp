@@ -28,8 +28,8 @@ Result<json> DaemonImpl::handle_api(const json& raw, const api::Caller& caller) 
   if (!parsed) return parsed.error();
   if (const auto* show = std::get_if<ShowRequest>(&*parsed)) {
     switch (show->what) {
-      case ShowWhat::status: return show_status();
-      case ShowWhat::members: return show_members();
+      case ShowWhat::status: return show_status(loop_.clock().now());
+      case ShowWhat::members: return show_members(loop_.clock().now());
       case ShowWhat::distribution: return show_distribution();
       case ShowWhat::vrrp: return show_vrrp();
     }
@@ -93,8 +93,7 @@ Result<json> DaemonImpl::handle_api(const json& raw, const api::Caller& caller) 
   return json{{"resigned", true}};
 }
 
-json DaemonImpl::show_status() const {
-  TimePoint now = const_cast<vrrp::io::Loop&>(loop_).clock().now();
+json DaemonImpl::show_status(TimePoint now) const {
   json counts = {{"total", 0}, {"active", 0}, {"failed", 0}, {"down", 0}, {"spare", 0},
                  {"unregistered", 0}};
   for (const auto& m : core_.members()) {
@@ -127,8 +126,7 @@ json DaemonImpl::show_status() const {
               {"uptime_s", ms_since(now, started_) / 1000}};
 }
 
-json DaemonImpl::show_members() const {
-  TimePoint now = const_cast<vrrp::io::Loop&>(loop_).clock().now();
+json DaemonImpl::show_members(TimePoint now) const {
   auto counts = core_.table().counts();
   json list = json::array();
   for (const auto& m : core_.members()) {

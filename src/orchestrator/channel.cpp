@@ -66,6 +66,7 @@ Result<std::unique_ptr<Channel>> Channel::open(const config::Endpoint& local, co
     return err("cannot listen on udp {}: {}", local.to_string(), std::strerror(e));
   }
   std::unique_ptr<Channel> ch(new Channel(fd, key, self_id, epoch, watcher, std::move(on_message)));
+  ch->v6_socket_ = family == vrrp::Family::ipv6;
   Channel* self = ch.get();
   if (auto s = watcher.watch(fd, [self] { self->on_readable(); }); !s) return s.error();
   return ch;
@@ -86,20 +87,15 @@ Status Channel::send(const Peer& to, std::uint32_t recipient_id, std::uint64_t r
   socklen_t len = to.len;
   // A v6 socket (bound to "::") reaches IPv4 peers through v4-mapped addresses.
   sockaddr_in6 mapped{};
-  if (dst.ss_family == AF_INET) {
-    sockaddr_storage local{};
-    socklen_t ll = sizeof local;
-    if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &ll) == 0 &&
-        local.ss_family == AF_INET6) {
-      const auto* v4 = reinterpret_cast<const sockaddr_in*>(&to.addr);
-      mapped.sin6_family = AF_INET6;
-      mapped.sin6_port = v4->sin_port;
-      mapped.sin6_addr.s6_addr[10] = 0xff;
-      mapped.sin6_addr.s6_addr[11] = 0xff;
-      std::memcpy(&mapped.sin6_addr.s6_addr[12], &v4->sin_addr, 4);
-      std::memcpy(&dst, &mapped, sizeof mapped);
-      len = sizeof mapped;
-    }
+  if (dst.ss_family == AF_INET && v6_socket_) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&to.addr);
+    mapped.sin6_family = AF_INET6;
+    mapped.sin6_port = v4->sin_port;
+    mapped.sin6_addr.s6_addr[10] = 0xff;
+    mapped.sin6_addr.s6_addr[11] = 0xff;
+    std::memcpy(&mapped.sin6_addr.s6_addr[12], &v4->sin_addr, 4);
+    std::memcpy(&dst, &mapped, sizeof mapped);
+    len = sizeof mapped;
   }
   ssize_t n = ::sendto(fd_, bytes->data(), bytes->size(), 0, reinterpret_cast<const sockaddr*>(&dst), len);
   if (n < 0) {

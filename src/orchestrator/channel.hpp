@@ -50,6 +50,7 @@ class Channel {
   void on_readable();
 
   int fd_ = -1;
+  bool v6_socket_ = false;  // bound to an IPv6 address: IPv4 peers go as v4-mapped
   Watcher& watcher_;
   control::Sender sender_;
   control::Receiver receiver_;

@@ -431,10 +431,12 @@ void DaemonImpl::on_control(const control::Received& r, const Peer& from) {
   if (const auto* reg = std::get_if<control::Register>(&msg.body)) {
     if (const Member* m = core_.find(reg->name)) agent_addr_[m->id] = from;
     fx = core_.on_register(now, msg.header, *reg, from.text);
+    // A new table goes to every agent (apply); otherwise this agent still needs ours.
+    bool new_table = fx.table.has_value();
     apply(std::move(fx));
     fx = {};
-    if (const Member* m = core_.find(reg->name); m && core_.role() == Role::active && m->agent &&
-                                                 m->agent->node_id == msg.header.sender_id)
+    if (const Member* m = core_.find(reg->name); !new_table && m && core_.role() == Role::active &&
+                                                 m->agent && m->agent->node_id == msg.header.sender_id)
       push_table_to_agent(*m);
   } else if (const auto* hb = std::get_if<control::Heartbeat>(&msg.body)) {
     if (const Member* m = core_.find_node(msg.header.sender_id)) agent_addr_[m->id] = from;

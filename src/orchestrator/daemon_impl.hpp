@@ -87,8 +87,8 @@ class DaemonImpl final : public Daemon {
   void push_state_to_peer(bool only_if_changed);
   bool peer_present(TimePoint now) const;
   // api_handler.cpp
-  nlohmann::json show_status() const;
-  nlohmann::json show_members() const;
+  nlohmann::json show_status(TimePoint now) const;
+  nlohmann::json show_members(TimePoint now) const;
   nlohmann::json show_distribution() const;
   nlohmann::json show_vrrp() const;
   // batonctl flow (flow_lookup.cpp).

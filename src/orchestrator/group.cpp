@@ -44,6 +44,7 @@ Member from_config(const config::MemberConfig& c, bool spare, TimePoint now) {
   m.state_reason = "agent not heard yet";
   if (c.mac_ext) m.mac[0] = c.mac_ext->bytes;
   if (c.mac_int) m.mac[1] = c.mac_int->bytes;
+  m.mac_configured = {c.mac_ext.has_value(), c.mac_int.has_value()};
   return m;
 }
 
@@ -108,6 +109,9 @@ const Member* GroupCore::find_node(std::uint32_t node_id) const {
   for (const auto& m : members_)
     if (m.agent && m.agent->node_id == node_id) return &m;
   return nullptr;
+}
+Member* GroupCore::find_id_mut(dist::MemberId id) {
+  return const_cast<Member*>(std::as_const(*this).find_id(id));
 }
 Member* GroupCore::find_node_mut(std::uint32_t node_id) {
   return const_cast<Member*>(std::as_const(*this).find_node(node_id));
@@ -291,14 +295,9 @@ Effects GroupCore::on_register(TimePoint now, const control::Header& h, const co
   for (const auto& itf : r.interfaces) {
     int side = itf.side == control::Side::external ? 0 : itf.side == control::Side::internal ? 1 : -1;
     if (side < 0) continue;
-    if (!m->mac[side] || !again) {
-      // A MAC from the configuration is the operator's word; the agent's fills the gap.
-      bool configured = false;
-      for (const auto* list : {&settings_.members, &settings_.spares})
-        for (const auto& c : *list)
-          if (c.id == m->id && (side == 0 ? c.mac_ext : c.mac_int)) configured = true;
-      if (!configured) m->mac[side] = itf.mac;
-    }
+    // A MAC from the configuration is the operator's word; the agent's fills the gap.
+    if ((!m->mac[side] || !again) && !m->mac_configured[static_cast<std::size_t>(side)])
+      m->mac[side] = itf.mac;
   }
   for (int side = 0; side < 2; ++side)
     if (m->mac[side]) fx.ports.push_back({m->id, side, m->mac[side]});
@@ -448,7 +447,7 @@ Effects GroupCore::tick(TimePoint now) {
 Effects GroupCore::on_carrier(TimePoint now, dist::MemberId member, const std::string& port,
                               bool carrier) {
   Effects fx;
-  Member* m = const_cast<Member*>(find_id(member));
+  Member* m = find_id_mut(member);
   if (m == nullptr) return fx;
   bool was_down = !m->ports_down.empty();
   if (carrier) m->ports_down.erase(port);
@@ -703,7 +702,7 @@ bool GroupCore::same_members(const std::vector<dist::MemberSpec>& base) const {
 void GroupCore::adopt_weights(const std::vector<dist::MemberSpec>& base, Effects& fx) {
   for (std::size_t i = 0; i < base.size() && i < base_.size(); ++i) {
     if (base[i].weight == base_[i].weight) continue;
-    Member* m = const_cast<Member*>(find_id(base[i].id));
+    Member* m = find_id_mut(base[i].id);
     fx.log.push_back(fmt::format("member {} (id {}): weight {} -> {}, as the active peer decided",
                                  m ? m->name : std::to_string(base[i].id), base[i].id,
                                  base_[i].weight, base[i].weight));

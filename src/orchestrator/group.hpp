@@ -181,6 +181,7 @@ class GroupCore {
   GroupCore(GroupSettings s, std::vector<dist::MemberSpec> base, dist::Table empty);
   Member* find_mut(std::string_view name);
   Member* find_node_mut(std::uint32_t node_id);
+  Member* find_id_mut(dist::MemberId id);
   void set_state(Member& m, MemberState s, TimePoint now, std::string reason, Effects& fx);
   // Brings the removed list in line with the members' states; a new generation if it moved.
   void recompute(TimePoint now, Effects& fx, std::string_view why);

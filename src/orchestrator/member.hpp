@@ -56,6 +56,7 @@ struct Member {
   std::optional<std::uint32_t> pending_command;  // id of the command carrying `requested`
   TimePoint command_sent{};
   std::array<std::optional<Mac>, 2> mac;  // index 0: ext side, 1: int side
+  std::array<bool, 2> mac_configured{};   // from the configuration: the agent's does not replace it
   control::SyncEndpoint sync;  // where its agent takes HyperSync traffic (family 0: none)
   bool hypersync = false;      // its agent announced the HyperSync capability
   std::set<std::string> ports_down;  // its configured ports without carrier (then: failed)
