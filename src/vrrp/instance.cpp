@@ -231,7 +231,9 @@ void Instance::on_resign(TimePoint now, Effects& out) {
 void Instance::on_peer_down(TimePoint now, Effects& out) {
   if (state_ != State::backup) return;
   TimePoint last = last_advert_rx_.value_or(backup_since_);
-  TimePoint deadline = std::max(now, last + master_adver_interval_ + skew_time());
+  // The advert due one interval after the last one has not come, with half the skew as its
+  // margin for lateness (and to keep backups of different priorities in order).
+  TimePoint deadline = std::max(now, last + master_adver_interval_ + skew_time() / 2);
   if (master_down_deadline_ && *master_down_deadline_ <= deadline) return;
   peer_down_pending_ = true;
   // Even when due now, the takeover goes through the timer: one path to master, which a

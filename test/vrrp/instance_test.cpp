@@ -432,9 +432,9 @@ TEST(VrrpInstance, PeerDownTakesOverOneIntervalAfterTheLastAdvert) {
   lan.send(b, 0, ev::PeerDown{});
   EXPECT_EQ(lan.state(b), State::backup);  // not before one interval without adverts
   lan.advance(milliseconds(20));
-  // 10 ms + skew (6.09375 ms) after the last advert instead of 30 ms + skew.
+  // 10 ms + half the skew (6.09375 / 2 ms) after the last advert instead of 30 ms + skew.
   EXPECT_EQ(lan.entered(b, 0, State::master),
-            last + milliseconds(10) + nanoseconds(6093750));
+            last + milliseconds(10) + nanoseconds(3046875));
   auto reason = lan.member(b).changes.back().change.reason;
   EXPECT_NE(reason.find("heartbeat"), std::string::npos) << reason;
 }
