@@ -35,6 +35,7 @@
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -43,6 +44,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -255,6 +257,33 @@ int udp_socket(const std::string& local, const std::string& remote, std::uint16_
   return fd;
 }
 
+// recv() that also returns when the datagram was queued on the socket (SO_TIMESTAMPNS, moved
+// from CLOCK_REALTIME to the steady clock; 0 if the kernel gave no stamp).
+ssize_t recv_stamped(int fd, std::vector<std::uint8_t>& buf, std::int64_t& queued_ns) {
+  iovec iov{buf.data(), buf.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+  msghdr m{};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = control;
+  m.msg_controllen = sizeof control;
+  const ssize_t got = ::recvmsg(fd, &m, 0);
+  queued_ns = 0;
+  if (got < 0) return got;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+      timespec ts{};
+      std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+      timespec real{};
+      ::clock_gettime(CLOCK_REALTIME, &real);
+      const std::int64_t mono = now_ns();
+      const std::int64_t real_ns = std::int64_t{real.tv_sec} * 1'000'000'000 + real.tv_nsec;
+      queued_ns = std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec - real_ns + mono;
+    }
+  }
+  return got;
+}
+
 struct Fd {
   int fd = -1;
   explicit Fd(int f) : fd(f) {}
@@ -315,8 +344,20 @@ struct RoundResult {
   // baton only: lag from the event's read in A (instead of the driver's write) to B's install.
   PassFigure from_read[3];
   bool has_from_read = false;
+  // baton only: the lag split into stages, both passes together (see kStageName).
+  PassFigure stage[5];
+  bool has_stages = false;
   nlohmann::json counters;
 };
+
+// The stages of baton's lag, per entry (docs/hypersync-bench.md, "Where the lag goes"):
+//   event:   the driver's request sent in A -> its event read by A's Capture
+//   send:    event read -> the first UPDATE carrying that state sent (PeerSender, window)
+//   wire:    UPDATE sent -> the datagram queued on B's socket (kernel timestamp)
+//   queue:   queued on B's socket -> read by B (B busy installing or draining its listener)
+//   install: read by B -> its install returned (batching and the ctnetlink requests)
+constexpr int kStages = 5;
+const char* const kStageName[kStages] = {"event", "send", "wire", "queue", "install"};
 
 struct SystemResult {
   std::string name;
@@ -340,11 +381,12 @@ struct SystemResult {
     return rounds.empty() ? "not run" : "";
   }
   // Medians over the successful rounds: [0], [1] the passes, [2] both together.
-  PassFigure med(int which, bool from_read = false) const {
+  PassFigure med(int which, bool from_read = false, int stage = -1) const {
     std::vector<double> s, ps, p50, p99, mx, n;
     for (const auto& r : rounds) {
       if (!r.ok) continue;
-      const PassFigure& f = from_read ? r.from_read[which]
+      const PassFigure& f = stage >= 0 ? r.stage[stage]
+                            : from_read ? r.from_read[which]
                             : which == 2 ? r.combined
                                          : r.pass[which];
       s.push_back(f.seconds);
@@ -364,6 +406,24 @@ struct SystemResult {
     return f;
   }
 };
+
+// Lags (ms) from `from` to `to` over both passes (entries stamped in both).
+PassFigure stage_figure(const std::vector<std::int64_t> (&from)[2],
+                        const std::vector<std::int64_t> (&to)[2]) {
+  std::vector<double> lag;
+  for (int p = 0; p < 2; ++p) {
+    for (std::size_t i = 0; i < from[p].size(); ++i) {
+      if (from[p][i] != 0 && to[p][i] != 0) lag.push_back(static_cast<double>(to[p][i] - from[p][i]) / 1e6);
+    }
+  }
+  std::sort(lag.begin(), lag.end());
+  PassFigure f;
+  f.samples = lag.size();
+  f.p50_ms = pct(lag, 0.50);
+  f.p99_ms = pct(lag, 0.99);
+  f.max_ms = lag.empty() ? 0 : lag.back();
+  return f;
+}
 
 RoundResult finish(const std::vector<std::int64_t> (&from)[2],
                    const std::vector<std::int64_t> (&to)[2],
@@ -540,6 +600,10 @@ RoundResult baton_round(const Net& net, const BatonConfig& cfg, double pace,
   std::vector<std::int64_t> t_write[2] = {std::vector<std::int64_t>(n), std::vector<std::int64_t>(n)};
   std::vector<std::int64_t> t_read[2] = {std::vector<std::int64_t>(n), std::vector<std::int64_t>(n)};
   std::vector<std::int64_t> t_inst[2] = {std::vector<std::int64_t>(n), std::vector<std::int64_t>(n)};
+  // The stages in between (see kStageName): first UPDATE sent, queued on B's socket, read by B.
+  std::vector<std::int64_t> t_send[2] = {std::vector<std::int64_t>(n), std::vector<std::int64_t>(n)};
+  std::vector<std::int64_t> t_queued[2] = {std::vector<std::int64_t>(n), std::vector<std::int64_t>(n)};
+  std::vector<std::int64_t> t_recv[2] = {std::vector<std::int64_t>(n), std::vector<std::int64_t>(n)};
   std::atomic<std::int64_t> first[2] = {0, 0};
   std::int64_t done[2] = {0, 0};
   std::atomic<bool> stop{false}, ready{false};
@@ -560,6 +624,8 @@ RoundResult baton_round(const Net& net, const BatonConfig& cfg, double pace,
   std::thread b([&] {
     if (auto s = testing::enter_netns(net.ns_b); !s) die(s.error().message);
     Fd sock(udp_socket(net.addr_b, net.addr_a, net.port));
+    const int on = 1;
+    (void)::setsockopt(sock.fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on);
     auto ins = ct::Installer::open();
     if (!ins) die(ins.error().message);
     std::optional<ct::Capture> own;
@@ -591,16 +657,27 @@ RoundResult baton_round(const Net& net, const BatonConfig& cfg, double pace,
       (void)::poll(p, 2, 5);
       std::optional<Outgoing> ack;
       while (batch.size() + removes.size() < cfg.b_batch) {
-        const ssize_t got = ::recv(sock.fd, buf.data(), buf.size(), 0);
+        std::int64_t queued = 0;
+        const ssize_t got = recv_stamped(sock.fd, buf, queued);
         if (got < 0) break;
+        const std::int64_t t_got = now_ns();
         auto r = gate.receive(std::span(buf.data(), static_cast<std::size_t>(got)));
         if (!r.accepted()) continue;
         const Message& m = *r.message;
         if (const auto* u = std::get_if<Update>(&m.body)) {
           auto applied = receiver.on_update(m.header.sender_epoch, *u, now_tp());
           for (auto& a : applied.actions) {
-            if (auto* i = std::get_if<Install>(&a)) batch.push_back(i->conn);
-            else removes.push_back(std::get<Remove>(a).key);
+            if (auto* i = std::get_if<Install>(&a)) {
+              batch.push_back(i->conn);
+              const long li = index_of(i->conn.key, n);
+              const int ps = pass_of(i->conn.mark);
+              if (li >= 0 && ps >= 0 && t_recv[ps][static_cast<std::size_t>(li)] == 0) {
+                t_recv[ps][static_cast<std::size_t>(li)] = t_got;
+                t_queued[ps][static_cast<std::size_t>(li)] = queued != 0 ? queued : t_got;
+              }
+            } else {
+              removes.push_back(std::get<Remove>(a).key);
+            }
           }
           if (applied.ack) ack = std::move(applied.ack);
         } else if (const auto* hb = std::get_if<Heartbeat>(&m.body)) {
@@ -728,6 +805,16 @@ RoundResult baton_round(const Net& net, const BatonConfig& cfg, double pace,
         auto bytes = sealer.seal(out);
         if (!bytes) die(bytes.error().message);
         if (::send(sock.fd, bytes->data(), bytes->size(), 0) < 0) ++sends_failed;
+        if (const auto* u = std::get_if<Update>(&out.body)) {
+          const std::int64_t t = now_ns();
+          for (const Record& rec : u->records) {
+            const long li = index_of(rec.conn.key, n);
+            const int ps = pass_of(rec.conn.mark);
+            if (li >= 0 && ps >= 0 && t_send[ps][static_cast<std::size_t>(li)] == 0) {
+              t_send[ps][static_cast<std::size_t>(li)] = t;
+            }
+          }
+        }
       }
       if (sender.peer_epoch() != kUnknownEpoch) ready = true;
       for (int ps = 0; ps < 2; ++ps) {
@@ -783,6 +870,24 @@ RoundResult baton_round(const Net& net, const BatonConfig& cfg, double pace,
     for (int p = 0; p < 2; ++p) r.from_read[p] = from_read.pass[p];
     r.from_read[2] = from_read.combined;
     r.has_from_read = true;
+    const std::vector<std::int64_t>(*chain[kStages + 1])[2] = {&t_write, &t_read, &t_send,
+                                                               &t_queued, &t_recv, &t_inst};
+    for (int k = 0; k < kStages; ++k) r.stage[k] = stage_figure(*chain[k], *chain[k + 1]);
+    r.has_stages = true;
+    // HSB_STAMPS=<prefix>: every entry's stamps (ns, steady clock) to <prefix>.<round>.csv,
+    // for looking at where in a pass the tail happens.
+    if (const char* prefix = std::getenv("HSB_STAMPS"); prefix != nullptr && pace > 0) {
+      static int written = 0;
+      std::ofstream out(fmt::format("{}.{}.csv", prefix, written++));
+      out << "pass,i,write,read,send,queued,recv,inst\n";
+      for (int p = 0; p < 2; ++p) {
+        for (std::size_t i = 0; i < n; ++i) {
+          out << p << ',' << i;
+          for (int k = 0; k <= kStages; ++k) out << ',' << (*chain[k])[p][i];
+          out << '\n';
+        }
+      }
+    }
     if (std::string v = verify(net.ns_b, n); !v.empty()) {
       r.ok = false;
       r.reason = v;
@@ -941,6 +1046,8 @@ int main(int argc, char** argv) {
   app.add_option("--rate", rate, "PeerSender records/s for the raised configuration (0: none)");
   app.add_flag("--no-defaults", no_defaults, "skip the run with PeerSender's defaults");
   app.add_flag("--no-listener-b", no_listener_b, "no agent Capture in B");
+  bool only_paced = false;
+  app.add_flag("--only-paced", only_paced, "run only the paced systems (for the lag under load)");
   app.add_option("--paced", paced,
                  "also run each system with the driver paced at this many entries/s, for the "
                  "lag under a load it sustains (0: skip)");
@@ -1004,9 +1111,12 @@ int main(int argc, char** argv) {
   const nlohmann::json ctd_json = {{"mode", "FTFW, DisableExternalCache On"},
                                    {"ns_a", ctd_a}, {"ns_b", ctd_b}};
   std::vector<SystemResult> systems;
-  systems.push_back({"baton", raised_json, false, false, 0, {}});
-  if (!no_defaults) systems.push_back({"baton-defaults", defaults_json, false, true, 0, {}});
-  if (!ctd_a.empty()) systems.push_back({"conntrackd", ctd_json, true, false, 0, {}});
+  if (only_paced && paced <= 0) die("--only-paced needs --paced above 0");
+  if (!only_paced) {
+    systems.push_back({"baton", raised_json, false, false, 0, {}});
+    if (!no_defaults) systems.push_back({"baton-defaults", defaults_json, false, true, 0, {}});
+    if (!ctd_a.empty()) systems.push_back({"conntrackd", ctd_json, true, false, 0, {}});
+  }
   if (paced > 0) {
     const std::string at = fmt::format("@{:.0f}/s", paced);
     systems.push_back({"baton" + at, raised_json, false, false, paced, {}});
@@ -1028,6 +1138,14 @@ int main(int argc, char** argv) {
         if (rr.ok) {
           std::fprintf(stderr, "  create %.0f/s p99 %.2f ms, update %.0f/s p99 %.2f ms\n",
                        rr.pass[0].per_s, rr.pass[0].p99_ms, rr.pass[1].per_s, rr.pass[1].p99_ms);
+          if (rr.has_stages) {
+            std::fprintf(stderr, "  stages p50/p99/max ms:");
+            for (int k = 0; k < kStages; ++k) {
+              std::fprintf(stderr, " %s %.2f/%.2f/%.2f", kStageName[k], rr.stage[k].p50_ms,
+                           rr.stage[k].p99_ms, rr.stage[k].max_ms);
+            }
+            std::fprintf(stderr, "\n");
+          }
         } else {
           std::fprintf(stderr, "  FAILED: %s\n", rr.reason.c_str());
         }
@@ -1077,6 +1195,9 @@ int main(int argc, char** argv) {
             {"create", pass_json(s.med(0, true))["lag_ms"]},
             {"update", pass_json(s.med(1, true))["lag_ms"]},
             {"combined", pass_json(s.med(2, true))["lag_ms"]}};
+        for (int k = 0; k < kStages; ++k) {
+          js["stages_ms"][kStageName[k]] = pass_json(s.med(2, false, k))["lag_ms"];
+        }
       }
       for (const auto& rr : s.rounds) js["round_counters"].push_back(rr.counters);
       j["systems"].push_back(js);
@@ -1111,6 +1232,12 @@ int main(int argc, char** argv) {
       const PassFigure f = s.med(2, true);
       std::printf("%-18s lag from the event's read in A: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
                   s.name.c_str(), f.p50_ms, f.p99_ms, f.max_ms);
+      std::printf("%-18s stages p50/p99/max ms:", s.name.c_str());
+      for (int k = 0; k < kStages; ++k) {
+        const PassFigure g = s.med(2, false, k);
+        std::printf(" %s %.2f/%.2f/%.2f", kStageName[k], g.p50_ms, g.p99_ms, g.max_ms);
+      }
+      std::printf("\n");
     }
     if (ratio_ok) {
       std::printf("ratio baton / conntrackd (updates/s): create %.2f, update %.2f, both %.2f\n",
