@@ -7,7 +7,6 @@
 
 #include <fmt/format.h>
 
-#include "core/crc32c.hpp"
 
 namespace baton::sync {
 
@@ -49,19 +48,28 @@ std::string proto_name(std::uint8_t proto) {
 
 }  // namespace
 
+// A multiply-xorshift mix of the key's 38 bytes in five 64-bit words. It runs on every lookup
+// of the streams' and the Replicator's maps, and for every node when one of them grows
+// (std::unordered_map does not cache the hash of a noexcept hasher): a byte-wise CRC here made
+// rehashing 42 000 entries take about 30 ms, the whole lag tail of the benchmark's paced runs.
 std::size_t ConnKeyHash::operator()(const ConnKey& k) const noexcept {
-  std::uint8_t buf[2 + 16 + 16 + 4];
-  buf[0] = k.family;
-  buf[1] = k.proto;
-  std::memcpy(buf + 2, k.orig.src.data(), 16);
-  std::memcpy(buf + 18, k.orig.dst.data(), 16);
-  buf[34] = static_cast<std::uint8_t>(k.orig.sport >> 8);
-  buf[35] = static_cast<std::uint8_t>(k.orig.sport);
-  buf[36] = static_cast<std::uint8_t>(k.orig.dport >> 8);
-  buf[37] = static_cast<std::uint8_t>(k.orig.dport);
-  const std::uint32_t lo = crc32c(std::span<const std::uint8_t>(buf, sizeof buf));
-  const std::uint32_t hi = crc32c(std::span<const std::uint8_t>(buf + 1, sizeof buf - 1));
-  return (static_cast<std::size_t>(hi) << 32) ^ lo;
+  constexpr std::uint64_t kMul = 0x9E3779B97F4A7C15ULL;
+  auto step = [](std::uint64_t h, std::uint64_t v) {
+    h = (h ^ v) * kMul;
+    return h ^ (h >> 29);
+  };
+  std::uint64_t w[4];
+  std::memcpy(&w[0], k.orig.src.data(), 8);
+  std::memcpy(&w[1], k.orig.src.data() + 8, 8);
+  std::memcpy(&w[2], k.orig.dst.data(), 8);
+  std::memcpy(&w[3], k.orig.dst.data() + 8, 8);
+  std::uint64_t h = std::uint64_t{k.family} | std::uint64_t{k.proto} << 8 |
+                    std::uint64_t{k.orig.sport} << 16 | std::uint64_t{k.orig.dport} << 32;
+  h = step(kMul, h);
+  for (std::uint64_t v : w) h = step(h, v);
+  h ^= h >> 32;
+  h *= 0xD6E8FEB86659FD93ULL;
+  return static_cast<std::size_t>(h ^ (h >> 32));
 }
 
 dist::Packet flow_packet(const ConnKey& k) {
