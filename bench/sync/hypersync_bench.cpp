@@ -640,7 +640,10 @@ RoundResult baton_round(const Net& net, const BatonConfig& cfg, double pace,
     const std::uint64_t epoch = epoch_base + 1;
     Sealer sealer(key, kIdB, epoch);
     Gate gate(key, GateConfig{kIdB, epoch});
-    PeerReceiver receiver(PeerReceiverConfig{kIdA});
+    // Sized as the agent sizes it (two members: the whole conntrack limit for the one stream).
+    PeerReceiverConfig rc{kIdA};
+    rc.expected_connections = std::min<std::size_t>(ct::table_limit(), std::size_t{1} << 20);
+    PeerReceiver receiver(rc);
     std::vector<std::uint8_t> buf(70000);
     std::vector<Conn> batch;
     std::vector<ConnKey> removes;
@@ -740,6 +743,7 @@ RoundResult baton_round(const Net& net, const BatonConfig& cfg, double pace,
     sc.window = cfg.window;
     sc.records_per_second = cfg.rate;
     sc.burst_records = cfg.burst;
+    sc.expected_connections = std::min<std::size_t>(ct::table_limit(), std::size_t{1} << 20);
     PeerSender sender(sc);
     std::vector<Conn> state(n);
     std::vector<bool> known(n, false);

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -69,6 +70,9 @@ Status HyperSync::start() {
   gate_ = std::make_unique<sync::Gate>(key, sync::GateConfig{self, opts_.epoch});
   sync::ReplicatorConfig rc;
   rc.self_node = self;
+  // Room for the kernel's table in the maps at once: growing one rehashes every entry and
+  // stalls the stream (docs/hypersync-bench.md, "Where the lag goes").
+  rc.expected_connections = std::min<std::size_t>(sync::ct::table_limit(), std::size_t{1} << 20);
   rep_ = std::make_unique<sync::Replicator>(rc);
 
   auto inst = sync::ct::Installer::open();

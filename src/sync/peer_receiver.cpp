@@ -4,6 +4,7 @@ namespace baton::sync {
 
 PeerReceiver::PeerReceiver(PeerReceiverConfig cfg) : cfg_(cfg) {
   if (cfg_.sender_id == 0) panic("sync::PeerReceiver needs a non-zero sender id");
+  if (cfg_.expected_connections > 0) held_.reserve(cfg_.expected_connections);
 }
 
 bool PeerReceiver::accept_epoch(std::uint64_t epoch) {

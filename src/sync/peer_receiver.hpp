@@ -38,6 +38,10 @@ struct PeerReceiverConfig {
   Duration tombstone_ttl = std::chrono::seconds(30);
   std::size_t max_tombstones = 262'144;                    // oldest go first beyond this
   std::size_t max_out_of_order = 4096;                     // data_seqs remembered above the ack
+  // Connections to make room for at once (0: grow as they come). Growing the map rehashes
+  // every entry, a stall of milliseconds per 100 000 that delays the stream; the agent sizes
+  // it to the kernel's conntrack limit.
+  std::size_t expected_connections = 0;
 };
 
 struct Install {

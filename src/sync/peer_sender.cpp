@@ -20,6 +20,7 @@ Duration seconds_to_duration(double s) {
 PeerSender::PeerSender(PeerSenderConfig cfg) : cfg_(cfg), tokens_(cfg.burst_records) {
   if (cfg_.peer_id == 0) panic("sync::PeerSender needs a non-zero peer id");
   if (cfg_.window == 0) panic("sync::PeerSender needs a window of at least one UPDATE");
+  if (cfg_.expected_connections > 0) conns_.reserve(cfg_.expected_connections);
   // The largest record (an IPv6 upsert) must fit, or some connection could never be sent.
   if (cfg_.budget < kHeaderBytes + kUpdateFixedBytes + kMacBytes + 98 ||
       cfg_.budget > kMaxSyncDatagram)

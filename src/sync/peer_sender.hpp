@@ -57,6 +57,10 @@ struct PeerSenderConfig {
   // these two.
   Duration rto = std::chrono::milliseconds(300);        // the minimum (and the initial) RTO
   Duration rto_max = std::chrono::seconds(3);
+  // Connections to make room for at once (0: grow as they come). Growing the map rehashes
+  // every entry, a stall of milliseconds per 100 000 that delays the stream; the agent sizes
+  // it to the kernel's conntrack limit.
+  std::size_t expected_connections = 0;
 };
 
 struct PeerSenderCounters {

@@ -11,7 +11,9 @@ bool contains(const std::vector<dist::MemberId>& v, dist::MemberId id) {
 }
 }  // namespace
 
-Replicator::Replicator(ReplicatorConfig cfg) : cfg_(std::move(cfg)) {}
+Replicator::Replicator(ReplicatorConfig cfg) : cfg_(std::move(cfg)) {
+  if (cfg_.expected_connections > 0) cache_.reserve(cfg_.expected_connections);
+}
 
 // --- orchestrator --------------------------------------------------------------------------
 
@@ -272,12 +274,18 @@ void Replicator::retarget_all() {
   for (auto& [k, e] : cache_) retarget(k, e);
 }
 
+// Room for one stream: the connections are spread over the other members taking part.
+std::size_t Replicator::stream_share() const {
+  return cfg_.expected_connections / (peers_.size() > 1 ? peers_.size() - 1 : 1);
+}
+
 PeerSender& Replicator::sender(dist::MemberId id) {
   auto it = senders_.find(id);
   if (it != senders_.end()) return it->second;
   PeerSenderConfig c = cfg_.sender;
   const Peer* p = peer_by_id(id);
   c.peer_id = p ? p->node_id : 0;
+  if (c.expected_connections == 0) c.expected_connections = stream_share();
   auto& s = senders_.emplace(id, PeerSender(c)).first->second;
   s.set_heartbeat_flags(heartbeat_flags_);
   return s;
@@ -288,6 +296,7 @@ PeerReceiver& Replicator::receiver(std::uint32_t node) {
   if (it != receivers_.end()) return it->second;
   PeerReceiverConfig c = cfg_.receiver;
   c.sender_id = node;
+  if (c.expected_connections == 0) c.expected_connections = stream_share();
   return receivers_.emplace(node, PeerReceiver(c)).first->second;
 }
 

@@ -49,6 +49,10 @@ struct ReplicatorConfig {
   // A connection refreshed by traffic is re-sent when a dump shows its remaining timeout
   // this much above what the last report predicted (the backup's timer would run out first).
   std::uint32_t refresh_slack_s = 5;
+  // Connections the cache makes room for at once (0: grow as they come); see
+  // PeerSenderConfig::expected_connections. Each stream makes room for its share (this over
+  // the other members taking part) unless `sender` or `receiver` says otherwise.
+  std::size_t expected_connections = 0;
   // A backup of a bucket we neither own nor inherit any more is left this long to live.
   std::uint32_t stale_timeout_s = 120;
 };
@@ -156,6 +160,7 @@ class Replicator {
   void retarget_all();
   PeerSender& sender(dist::MemberId id);
   PeerReceiver& receiver(std::uint32_t node);
+  std::size_t stream_share() const;
   const Peer* peer_by_node(std::uint32_t node) const;
   const Peer* peer_by_id(dist::MemberId id) const;
   void check_prepared();

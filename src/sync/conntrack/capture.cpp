@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -170,6 +171,15 @@ Result<Capture> Capture::open(CaptureOptions options) {
                 options.ignore_addresses.size());
   const int rcvbuf = *granted;
   return Capture(std::move(s), std::move(options), rcvbuf);
+}
+
+std::size_t table_limit() {
+  std::FILE* f = std::fopen("/proc/sys/net/netfilter/nf_conntrack_max", "re");
+  if (f == nullptr) return 0;
+  unsigned long long v = 0;
+  const bool ok = std::fscanf(f, "%llu", &v) == 1;
+  std::fclose(f);
+  return ok ? static_cast<std::size_t>(v) : 0;
 }
 
 int Capture::fd() const { return mnl_socket_get_fd(sockets_->events.get()); }

@@ -81,6 +81,11 @@ struct CaptureCounters {
   std::uint64_t dumped = 0;         // entries delivered by dump()
 };
 
+// The kernel's conntrack limit (net.netfilter.nf_conntrack_max) as the caller's namespace
+// sees it, or 0 if it cannot be read: how many connections HyperSync's maps make room for at
+// once (PeerSenderConfig::expected_connections).
+std::size_t table_limit();
+
 class Capture {
  public:
   // Opens both sockets in the caller's current network namespace.
