@@ -44,6 +44,12 @@ std::vector<sync::ct::Address> local_addresses() {
   return out;
 }
 
+// Conntrack events taken per readiness of the event socket before what they changed is sent
+// (the loop comes back at once while more are queued).
+constexpr std::size_t kCaptureChunk = 4096;
+// Records received from peers installed at once (one Installer::apply, then their ACKs).
+constexpr std::size_t kInstallBatch = 256;
+
 const char* tcp_state_name(std::uint8_t s) {
   static constexpr const char* kNames[] = {"NONE",      "SYN_SENT",  "SYN_RECV", "ESTABLISHED",
                                            "FIN_WAIT",  "CLOSE_WAIT", "LAST_ACK", "TIME_WAIT",
@@ -176,7 +182,7 @@ void HyperSync::on_capture() {
         else
           rep_->on_conn(e.conn, e.has_timeout, e.has_tcp_state, now);
       },
-      65536);
+      kCaptureChunk);
   if (!n) spdlog::warn("hypersync: conntrack events: {}", n.error().message);
   if (capture_->counters().lost != lost_seen_) {
     spdlog::warn("hypersync: the kernel dropped {} conntrack events (receive buffer full); "
@@ -202,6 +208,15 @@ void HyperSync::on_socket() {
     auto r = gate_->receive(std::span(buf_.data(), static_cast<std::size_t>(n)));
     if (r.message) {
       rep_->on_message(*r.message, now, out, k);
+      // Install what has come so far once it makes a batch, and only then send those
+      // messages' ACKs; the datagrams still queued wait for the next batch. Reading the whole
+      // queue first would hold every record (and every ACK) until the last one is installed.
+      if (k.install.size() + k.remove.size() >= kInstallBatch) {
+        install(k);
+        k = {};
+        flush(std::move(out));
+        out.clear();
+      }
     } else if (r.authentic_header && r.drop && r.drop->reason == sync::DropReason::wrong_session) {
       rep_->on_wrong_session(*r.authentic_header, now, out);
     } else if (r.drop) {
