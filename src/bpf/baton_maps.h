@@ -65,9 +65,8 @@ struct baton_slot {
   bm_u32 pad;
 };
 
-/* baton_state, the single element of an mmap-able array. User space fills the inactive
- * slot's header and buckets, waits for readers of that slot to finish, then switches
- * `active` with one 32-bit store. */
+/* baton_globals.state. User space fills the inactive slot's header and buckets, waits for
+ * readers of that slot to finish, then switches `active` with one 32-bit store. */
 struct baton_state {
   bm_u32 active; /* 0 or 1 */
   bm_u32 pad;
@@ -81,8 +80,9 @@ struct baton_quad {
   bm_u16 member[4];
 };
 
-/* baton_ports element, key = member id * BATON_XDP_SIDES + side: how to reach a member on
- * the downlink of one side. */
+/* baton_globals.ports[member id * BATON_XDP_SIDES + side]: how to reach a member on the
+ * downlink of one side. User space writes `flags` last when it sets an entry and first when
+ * it clears one. */
 #define BATON_PORT_VALID 0x1u
 struct baton_port {
   bm_u8 dst_mac[6]; /* the member's MAC on that downlink */
@@ -91,7 +91,8 @@ struct baton_port {
   bm_u32 flags;     /* BATON_PORT_* */
 };
 
-/* baton_ifaces element, key = ingress ifindex: the side an uplink belongs to. */
+/* baton_globals.ifaces[ingress ifindex]: the side an uplink belongs to (`flags` written last
+ * when set, first when cleared). */
 #define BATON_IFACE_VALID 0x1u
 struct baton_iface {
   bm_u32 side;
@@ -104,13 +105,26 @@ struct baton_addr6 {
   bm_u8 addr[16];
 };
 
-/* baton_local_filter, the single element of an array: one bit per slot, set for every slot
- * an own address hashes to. A transit packet whose destination's bit is clear skips the hash
- * lookup in baton_local4/6 (most packets); a set bit only means "look it up". User space sets
- * a bit after adding an address to the hash map and clears bits only after removing it. */
+/* The own-address filter: one bit per slot, set for every slot an own address hashes to. A
+ * transit packet whose destination's bit is clear skips the hash lookup in baton_local4/6
+ * (most packets); a set bit only means "look it up". User space sets a bit after adding an
+ * address to the hash map and clears bits only after removing it. */
 #define BATON_LOCAL_FILTER_BITS 4096u
 struct baton_local_filter {
   bm_u64 bits[BATON_LOCAL_FILTER_BITS / 64];
+};
+
+/* The program's global variables: `baton_g`, its only .bss variable, so this struct is the
+ * whole value of the map libbpf makes of .bss (`baton_xd.bss`, one element, mmap-able).
+ * The program reads it without a map lookup (a global is a constant address); user space
+ * writes it through an mmap of that map. Everything here is read on every packet; the table
+ * (too large for a global) and the per-CPU counters stay maps. Small members first: the
+ * program addresses a member at offset >= 32 KiB with one more instruction. */
+struct baton_globals {
+  struct baton_state state;               /* active slot, slot headers */
+  struct baton_local_filter local_filter; /* own-address filter */
+  struct baton_iface ifaces[BATON_XDP_MAX_IFINDEX];                   /* ingress ifindex -> side */
+  struct baton_port ports[BATON_XDP_MAX_MEMBERS * BATON_XDP_SIDES];   /* member * 2 + side */
 };
 
 /* Filter slot of an IPv4 address given as it lies in memory (network order). */

@@ -6,8 +6,11 @@
 #include <net/if.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "bpf/baton_xdp.skel.h"
 #include "bpf/libbpf_map_writer.hpp"
@@ -60,11 +63,26 @@ Result<std::unique_ptr<Datapath>> Datapath::open(const DatapathOptions& options)
   skel->skel = baton_xdp__open();
   if (skel->skel == nullptr) return sys_err("opening the baton_xdp BPF object", errno);
   bpf_map* map = nullptr;
+  std::vector<std::string> pin_names{"baton_tx"};
   bpf_object__for_each_map(map, skel->skel->obj) {
     if (map == skel->skel->maps.baton_tx) continue;
-    const std::string path = maps_dir + "/" + bpf_map__name(map);
+    // The BPF filesystem refuses names with a dot: the .bss map (baton_xd.bss) is pinned as
+    // baton_xd_bss.
+    std::string name = bpf_map__name(map);
+    std::replace(name.begin(), name.end(), '.', '_');
+    const std::string path = maps_dir + "/" + name;
     if (bpf_map__set_pin_path(map, path.c_str()) != 0)
       return sys_err(fmt::format("setting pin path {}", path), errno);
+    pin_names.push_back(std::move(name));
+  }
+  // Pins of maps this program does not have (a version with another map layout left them):
+  // nothing reads them any more but that version's program, which holds its maps itself.
+  for (const auto& name : list_pins(maps_dir)) {
+    if (std::find(pin_names.begin(), pin_names.end(), name) != pin_names.end()) continue;
+    const std::string path = maps_dir + "/" + name;
+    spdlog::warn("xdp: removing {}, pinned by a version with another map layout", path);
+    if (unlink(path.c_str()) != 0)
+      return sys_err(fmt::format("removing the stale pin {}", path), errno);
   }
   // The devmap is reused by hand: the kernel adds BPF_F_RDONLY_PROG to a devmap's flags, and
   // libbpf 1.1's pinned-map compatibility check then refuses it.
@@ -83,14 +101,11 @@ Result<std::unique_ptr<Datapath>> Datapath::open(const DatapathOptions& options)
     return sys_err(fmt::format("pinning map {}", tx_path), errno);
 
   MapFds fds;
-  fds.state = bpf_map__fd(skel->skel->maps.baton_state);
+  fds.globals = bpf_map__fd(skel->skel->maps.bss);
   fds.table = bpf_map__fd(skel->skel->maps.baton_table);
-  fds.ports = bpf_map__fd(skel->skel->maps.baton_ports);
-  fds.ifaces = bpf_map__fd(skel->skel->maps.baton_ifaces);
   fds.tx = bpf_map__fd(skel->skel->maps.baton_tx);
   fds.local4 = bpf_map__fd(skel->skel->maps.baton_local4);
   fds.local6 = bpf_map__fd(skel->skel->maps.baton_local6);
-  fds.local_filter = bpf_map__fd(skel->skel->maps.baton_local_filter);
   fds.verdicts = bpf_map__fd(skel->skel->maps.baton_verdicts);
   fds.member_stats = bpf_map__fd(skel->skel->maps.baton_member_stats);
   auto writer = LibbpfMapWriter::create(fds);

@@ -10,7 +10,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
+#include <iterator>
 
 #include "bpf/fake_map_writer.hpp"  // input checks shared with the fake
 #include "core/log.hpp"
@@ -38,24 +40,33 @@ Status update(int fd, const void* key, const void* value, std::string_view what)
 }  // namespace
 
 Result<std::unique_ptr<LibbpfMapWriter>> LibbpfMapWriter::create(const MapFds& fds) {
-  void* st = mmap(nullptr, page_round(sizeof(baton_state)), PROT_READ | PROT_WRITE, MAP_SHARED,
-                  fds.state, 0);
-  if (st == MAP_FAILED) return sys_err("mmap of map baton_state");
+  // The program's .bss must be exactly struct baton_globals (its only global variable).
+  bpf_map_info info{};
+  std::uint32_t len = sizeof info;
+  if (bpf_obj_get_info_by_fd(fds.globals, &info, &len) != 0)
+    return sys_err("reading the info of map baton_xd.bss");
+  if (info.value_size != sizeof(baton_globals) || info.max_entries != 1)
+    return err("map baton_xd.bss holds {} x {} bytes, not one struct baton_globals ({} bytes): "
+               "program and baton_maps.h disagree", info.max_entries, info.value_size,
+               sizeof(baton_globals));
+  void* gl = mmap(nullptr, page_round(sizeof(baton_globals)), PROT_READ | PROT_WRITE, MAP_SHARED,
+                  fds.globals, 0);
+  if (gl == MAP_FAILED) return sys_err("mmap of map baton_xd.bss");
   void* tb = mmap(nullptr, page_round(kTableBytes), PROT_READ | PROT_WRITE, MAP_SHARED, fds.table, 0);
   if (tb == MAP_FAILED) {
     Error e = sys_err("mmap of map baton_table");
-    munmap(st, page_round(sizeof(baton_state)));
+    munmap(gl, page_round(sizeof(baton_globals)));
     return e;
   }
-  return std::unique_ptr<LibbpfMapWriter>(
-      new LibbpfMapWriter(fds, static_cast<baton_state*>(st), static_cast<std::uint16_t*>(tb)));
+  return std::unique_ptr<LibbpfMapWriter>(new LibbpfMapWriter(
+      fds, static_cast<baton_globals*>(gl), static_cast<std::uint16_t*>(tb)));
 }
 
-LibbpfMapWriter::LibbpfMapWriter(const MapFds& fds, baton_state* state, std::uint16_t* table)
-    : fds_(fds), state_(state), table_(table) {}
+LibbpfMapWriter::LibbpfMapWriter(const MapFds& fds, baton_globals* globals, std::uint16_t* table)
+    : fds_(fds), globals_(globals), state_(&globals->state), table_(table) {}
 
 LibbpfMapWriter::~LibbpfMapWriter() {
-  munmap(state_, page_round(sizeof(baton_state)));
+  munmap(globals_, page_round(sizeof(baton_globals)));
   munmap(table_, page_round(kTableBytes));
 }
 
@@ -106,6 +117,21 @@ Result<std::uint64_t> LibbpfMapWriter::live_generation() const {
   return s.buckets == 0 ? 0 : s.generation;
 }
 
+namespace {
+// Entries of baton_globals that the program reads field by field (flags last in the struct):
+// the contents are written before `flags` says valid, and `flags` says invalid before the
+// contents are cleared. As with the array map update this replaces, a reader may see a
+// half-rewritten entry while a valid entry changes to another valid one.
+template <typename Entry>
+void publish(Entry& slot, const Entry& value) {
+  static_assert(offsetof(Entry, flags) + sizeof(slot.flags) == sizeof(Entry));
+  std::atomic_ref<std::uint32_t> flags(slot.flags);
+  if (value.flags == 0) flags.store(0, std::memory_order_release);
+  std::memcpy(&slot, &value, offsetof(Entry, flags));
+  flags.store(value.flags, std::memory_order_release);
+}
+}  // namespace
+
 Status LibbpfMapWriter::set_member_port(MemberId member, Side side, const MemberPort& port) {
   if (auto s = check_member(member); !s) return s;
   if (auto s = check_tx(port.tx); !s) return s;
@@ -114,15 +140,15 @@ Status LibbpfMapWriter::set_member_port(MemberId member, Side side, const Member
   std::memcpy(v.src_mac, port.orchestrator_mac.data(), 6);
   v.tx = port.tx;
   v.flags = BATON_PORT_VALID;
-  const std::uint32_t key = std::uint32_t{member} * BATON_XDP_SIDES + static_cast<std::uint32_t>(side);
-  return update(fds_.ports, &key, &v, "update of map baton_ports");
+  publish(globals_->ports[std::size_t{member} * BATON_XDP_SIDES + static_cast<std::size_t>(side)], v);
+  return {};
 }
 
 Status LibbpfMapWriter::clear_member_port(MemberId member, Side side) {
   if (auto s = check_member(member); !s) return s;
-  baton_port v{};
-  const std::uint32_t key = std::uint32_t{member} * BATON_XDP_SIDES + static_cast<std::uint32_t>(side);
-  return update(fds_.ports, &key, &v, "update of map baton_ports");
+  publish(globals_->ports[std::size_t{member} * BATON_XDP_SIDES + static_cast<std::size_t>(side)],
+          baton_port{});
+  return {};
 }
 
 Status LibbpfMapWriter::set_tx_port(std::uint32_t tx, std::uint32_t ifindex) {
@@ -140,14 +166,14 @@ Status LibbpfMapWriter::clear_tx_port(std::uint32_t tx) {
 
 Status LibbpfMapWriter::set_uplink(std::uint32_t ifindex, Side side) {
   if (auto s = check_ifindex(ifindex); !s) return s;
-  baton_iface v{static_cast<std::uint32_t>(side), BATON_IFACE_VALID};
-  return update(fds_.ifaces, &ifindex, &v, "update of map baton_ifaces");
+  publish(globals_->ifaces[ifindex], baton_iface{static_cast<std::uint32_t>(side), BATON_IFACE_VALID});
+  return {};
 }
 
 Status LibbpfMapWriter::clear_uplink(std::uint32_t ifindex) {
   if (auto s = check_ifindex(ifindex); !s) return s;
-  baton_iface v{};
-  return update(fds_.ifaces, &ifindex, &v, "update of map baton_ifaces");
+  publish(globals_->ifaces[ifindex], baton_iface{});
+  return {};
 }
 
 Status LibbpfMapWriter::rebuild_local_filter() {
@@ -172,8 +198,11 @@ Status LibbpfMapWriter::rebuild_local_filter() {
     k6 = next6;
     prev6 = &k6;
   }
-  const std::uint32_t zero = 0;
-  return update(fds_.local_filter, &zero, &filter, "update of map baton_local_filter");
+  // Word by word: a bit that stays set is set in every word the program can read.
+  for (std::size_t i = 0; i < std::size(filter.bits); ++i)
+    std::atomic_ref<std::uint64_t>(globals_->local_filter.bits[i])
+        .store(filter.bits[i], std::memory_order_release);
+  return {};
 }
 
 Status LibbpfMapWriter::add_local_address(const IpAddress& addr) {

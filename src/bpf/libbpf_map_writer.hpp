@@ -1,5 +1,6 @@
 // LibbpfMapWriter: MapWriter on the kernel maps of baton_xdp (file descriptors owned by the
-// Datapath that loaded them). The state and table maps are mmap-ed: a table is written with
+// Datapath that loaded them). The program's globals (baton_xd.bss: state, own-address
+// filter, uplink sides, member ports) and the table map are mmap-ed: a table is written with
 // plain stores into the inactive slot and made live with one 32-bit release store.
 #pragma once
 
@@ -11,14 +12,11 @@
 namespace baton::bpf {
 
 struct MapFds {
-  int state = -1;
+  int globals = -1;  // baton_xd.bss: one struct baton_globals
   int table = -1;
-  int ports = -1;
-  int ifaces = -1;
   int tx = -1;
   int local4 = -1;
   int local6 = -1;
-  int local_filter = -1;
   int verdicts = -1;
   int member_stats = -1;
 };
@@ -43,7 +41,7 @@ class LibbpfMapWriter final : public MapWriter {
   Result<Counters> read_counters() const override;
 
  private:
-  LibbpfMapWriter(const MapFds& fds, baton_state* state, std::uint16_t* table);
+  LibbpfMapWriter(const MapFds& fds, baton_globals* globals, std::uint16_t* table);
   // Waits until no program run can still be reading the inactive slot (an RCU grace period:
   // XDP programs run inside RCU read-side sections).
   Status wait_for_readers();
@@ -51,7 +49,8 @@ class LibbpfMapWriter final : public MapWriter {
   Status rebuild_local_filter();
 
   MapFds fds_;
-  baton_state* state_;    // mmap of baton_state
+  baton_globals* globals_;  // mmap of baton_xd.bss
+  baton_state* state_;      // &globals_->state
   std::uint16_t* table_;  // mmap of baton_table: [slot][bucket] member ids
   bool slot_may_be_read_ = true;  // a switch happened since the last grace period
   // The grace period after the last switch, started at once on a thread of its own so that
