@@ -1,6 +1,7 @@
 #include "vrrp/instance.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include <fmt/format.h>
@@ -166,6 +167,12 @@ void Instance::on_advert(TimePoint now, const ev::AdvertReceived& a, Effects& ou
     arm_master_down(now + skew_time(), out);
     return;
   }
+  if (last_advert_rx_ && master_addr_ == a.src) {
+    Duration late = (now - *last_advert_rx_) - master_adver_interval_;
+    Duration decayed = lateness(now);
+    lateness_ = std::max(decayed, late);
+    lateness_at_ = now;
+  }
   last_advert_rx_ = now;
   peer_down_pending_ = false;
   master_resigned_ = false;
@@ -231,9 +238,12 @@ void Instance::on_resign(TimePoint now, Effects& out) {
 void Instance::on_peer_down(TimePoint now, Effects& out) {
   if (state_ != State::backup) return;
   TimePoint last = last_advert_rx_.value_or(backup_since_);
-  // The advert due one interval after the last one has not come, with half the skew as its
-  // margin for lateness (and to keep backups of different priorities in order).
-  TimePoint deadline = std::max(now, last + master_adver_interval_ + skew_time() / 2);
+  // The advert due one interval after the last one has not come. Its margin: half the skew
+  // (which keeps backups of different priorities in order), or as late as the master's adverts
+  // have come recently if that is more (a busy host); never beyond the RFC's master-down.
+  Duration margin = std::max<Duration>(skew_time() / 2, lateness(now));
+  TimePoint deadline = std::max(
+      now, last + std::min(master_adver_interval_ + margin, master_down_interval()));
   if (master_down_deadline_ && *master_down_deadline_ <= deadline) return;
   peer_down_pending_ = true;
   // Even when due now, the takeover goes through the timer: one path to master, which a
@@ -350,6 +360,13 @@ void Instance::send_advert(std::uint8_t prio, Effects& out) const {
     a.auth_data = cfg_.v2_auth_data;
   }
   out.push_back(fx::SendAdvert{std::move(a)});
+}
+
+Duration Instance::lateness(TimePoint now) const {
+  if (lateness_ <= Duration::zero()) return Duration::zero();
+  double halves = std::chrono::duration<double>(now - lateness_at_) /
+                  std::chrono::duration<double>(kLatenessHalfLife);
+  return std::chrono::duration_cast<Duration>(lateness_ * std::exp2(-halves));
 }
 
 void Instance::arm_master_down(TimePoint deadline, Effects& out) {

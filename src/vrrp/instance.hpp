@@ -30,6 +30,9 @@
 
 namespace baton::vrrp {
 
+// How fast the remembered lateness of the master's adverts fades (see on_peer_down).
+inline constexpr Duration kLatenessHalfLife = std::chrono::seconds(30);
+
 class Instance {
  public:
   // Checks the config (check_config) and returns an instance in Initialize.
@@ -87,6 +90,8 @@ class Instance {
   void leave_fault(TimePoint now, Effects& out);
   void send_advert(std::uint8_t prio, Effects& out) const;
   void arm_master_down(TimePoint deadline, Effects& out);
+  // The recent lateness of the master's adverts, decayed to `now`.
+  Duration lateness(TimePoint now) const;
   void change_state(State to, std::string_view reason, Effects& out);
   bool in_fault() const { return own_fault() || group_fault_; }
 
@@ -96,6 +101,10 @@ class Instance {
   Duration master_adver_interval_;  // adopted from the master while backup
   std::optional<IpAddr> master_addr_;
   std::optional<TimePoint> last_advert_rx_;
+  // How much later than its interval the master's adverts have come recently (the largest
+  // such lateness, halving every kLatenessHalfLife): the margin a heartbeat verdict waits.
+  Duration lateness_{};
+  TimePoint lateness_at_{};
   std::optional<TimePoint> master_down_deadline_;  // while backup
   TimePoint backup_since_{};
   TimePoint preempt_after_{};

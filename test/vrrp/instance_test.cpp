@@ -439,6 +439,50 @@ TEST(VrrpInstance, PeerDownTakesOverOneIntervalAfterTheLastAdvert) {
   EXPECT_NE(reason.find("heartbeat"), std::string::npos) << reason;
 }
 
+TEST(VrrpInstance, PeerDownWaitsAsLongAsTheMastersAdvertsHaveRecentlyBeenLate) {
+  Lan lan;
+  auto a = lan.add_instance(basic_config("a", 1, 200, 1));
+  auto b = lan.add_instance(basic_config("b", 2, 100, 1));
+  lan.send(a, 0, ev::Start{});
+  lan.send(b, 0, ev::Start{});
+  lan.advance(seconds(1));
+  // A busy host: a's adverts do not reach b for 15 ms (b hears one 20-30 ms after the
+  // previous one: 10-20 ms later than its interval; master-down, 36.1 ms, does not run out).
+  lan.member(a).link_up = false;
+  lan.advance(milliseconds(15));
+  lan.member(a).link_up = true;
+  lan.advance(milliseconds(500));
+  ASSERT_EQ(lan.state(b), State::backup);
+  lan.member(a).link_up = false;  // now a's host dies
+  TimePoint last = lan.member(a).sent.back().when;
+  lan.advance(milliseconds(3));
+  lan.send(b, 0, ev::PeerDown{});
+  lan.advance(milliseconds(40));
+  // One interval plus the lateness seen (10-20 ms), not plus half the skew (3.05 ms); never
+  // later than the RFC's master-down (36.1 ms).
+  TimePoint took = lan.entered(b, 0, State::master);
+  EXPECT_GE(took, last + milliseconds(10) + milliseconds(9));
+  EXPECT_LE(took, last + milliseconds(30) + nanoseconds(6093750));
+}
+
+TEST(VrrpInstance, RecentLatenessFades) {
+  Lan lan;
+  auto a = lan.add_instance(basic_config("a", 1, 200, 1));
+  auto b = lan.add_instance(basic_config("b", 2, 100, 1));
+  lan.send(a, 0, ev::Start{});
+  lan.send(b, 0, ev::Start{});
+  lan.advance(seconds(1));
+  lan.member(a).link_up = false;  // 10-20 ms of lateness, as above
+  lan.advance(milliseconds(15));
+  lan.member(a).link_up = true;
+  lan.advance(seconds(180));  // six half-lives: at most 20 ms x 0.5^6 = 0.3 ms < 3.05 ms
+  lan.member(a).link_up = false;
+  TimePoint last = lan.member(a).sent.back().when;
+  lan.send(b, 0, ev::PeerDown{});
+  lan.advance(milliseconds(50));
+  EXPECT_EQ(lan.entered(b, 0, State::master), last + milliseconds(10) + nanoseconds(3046875));
+}
+
 TEST(VrrpInstance, PeerDownLateTakesOverAtOnce) {
   Lan lan;
   auto a = lan.add_instance(basic_config("a", 1, 200, 1));
