@@ -1,9 +1,12 @@
 // Attach, crash, restart: a run that dies leaves its links and maps pinned (forwarding goes
 // on); the next run takes over what it attaches again, detaches what it does not, and a clean
 // shutdown leaves nothing attached and nothing pinned. Also: native with generic fallback.
+#include <bpf/bpf.h>
 #include <net/if.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <gtest/gtest.h>
 
@@ -152,6 +155,29 @@ TEST_F(XdpRestart, AttachingOverAForeignProgramIsAClearError) {
   auto c = (*dp)->maps().read_counters();
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->verdict(Verdict::passed_unconfigured).packets, 1u);
+}
+
+// A version with another map layout (before the globals: baton_state, baton_ports, ...) left
+// its map pins: open() removes them, pins its own maps (the .bss one as baton_xd_bss, the BPF
+// filesystem refusing dots), and a clean shutdown leaves nothing.
+TEST(XdpPins, PinsOfAnotherMapLayoutAreRemovedAtOpen) {
+  if (auto why = bpf_unavailable()) GTEST_SKIP() << *why;
+  const std::string dir = unique_pin_dir("layout");
+  ASSERT_TRUE(ensure_pin_dir(dir + "/maps").ok());
+  const int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "baton_state", 4, 56, 1, nullptr);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(bpf_obj_pin(fd, (dir + "/maps/baton_state").c_str()), 0);
+  close(fd);
+  {
+    auto dp = Datapath::open({dir});
+    ASSERT_TRUE(dp.ok()) << dp.error().message;
+    const auto pins = list_pins(dir + "/maps");
+    EXPECT_EQ(std::count(pins.begin(), pins.end(), "baton_state"), 0);
+    EXPECT_EQ(std::count(pins.begin(), pins.end(), "baton_xd_bss"), 1);
+    EXPECT_EQ(std::count(pins.begin(), pins.end(), "baton_table"), 1);
+  }
+  EXPECT_TRUE(list_pins(dir).empty());
+  rmdir(kTestPinRoot);
 }
 
 }  // namespace
