@@ -167,12 +167,14 @@ void Instance::on_advert(TimePoint now, const ev::AdvertReceived& a, Effects& ou
     arm_master_down(now + skew_time(), out);
     return;
   }
-  if (last_advert_rx_ && master_addr_ == a.src) {
-    Duration late = (now - *last_advert_rx_) - master_adver_interval_;
+  // Lateness counts between two adverts heard from the same master while we stayed backup.
+  if (prev_advert_ && master_addr_ == a.src) {
+    Duration late = (now - *prev_advert_) - master_adver_interval_;
     Duration decayed = lateness(now);
     lateness_ = std::max(decayed, late);
     lateness_at_ = now;
   }
+  prev_advert_ = now;
   last_advert_rx_ = now;
   peer_down_pending_ = false;
   master_resigned_ = false;
@@ -377,6 +379,7 @@ void Instance::arm_master_down(TimePoint deadline, Effects& out) {
 void Instance::change_state(State to, std::string_view reason, Effects& out) {
   out.push_back(fx::StateChanged{state_, to, std::string(reason)});
   state_ = to;
+  prev_advert_.reset();  // a gap across a change of state is not lateness
 }
 
 }  // namespace baton::vrrp

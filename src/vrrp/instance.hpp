@@ -105,6 +105,7 @@ class Instance {
   // such lateness, halving every kLatenessHalfLife): the margin a heartbeat verdict waits.
   Duration lateness_{};
   TimePoint lateness_at_{};
+  std::optional<TimePoint> prev_advert_;  // the master's last advert heard in this backup spell
   std::optional<TimePoint> master_down_deadline_;  // while backup
   TimePoint backup_since_{};
   TimePoint preempt_after_{};

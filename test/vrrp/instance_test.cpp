@@ -465,6 +465,31 @@ TEST(VrrpInstance, PeerDownWaitsAsLongAsTheMastersAdvertsHaveRecentlyBeenLate) {
   EXPECT_LE(took, last + milliseconds(30) + nanoseconds(6093750));
 }
 
+TEST(VrrpInstance, AGapAcrossAChangeOfStateIsNotLateness) {
+  Lan lan;
+  auto a = lan.add_instance(basic_config("a", 1, 200, 1));
+  auto b = lan.add_instance(basic_config("b", 2, 100, 1));
+  lan.send(a, 0, ev::Start{});
+  lan.send(b, 0, ev::Start{});
+  lan.advance(seconds(1));
+  // a resigns, b is master for a while, then b resigns and a takes over again: b hears a's
+  // adverts again after a long gap, which says nothing about how late a's adverts come.
+  lan.send(a, 0, ev::Resign{});
+  lan.advance(milliseconds(500));
+  ASSERT_EQ(lan.state(b), State::master);
+  lan.send(a, 0, ev::Unresign{});
+  lan.send(b, 0, ev::Resign{});
+  lan.advance(milliseconds(500));
+  ASSERT_EQ(lan.state(a), State::master);
+  lan.send(b, 0, ev::Unresign{});
+  lan.advance(milliseconds(200));
+  lan.member(a).link_up = false;  // a's host dies
+  TimePoint last = lan.member(a).sent.back().when;
+  lan.send(b, 0, ev::PeerDown{});
+  lan.advance(milliseconds(50));
+  EXPECT_EQ(lan.entered(b, 0, State::master), last + milliseconds(10) + nanoseconds(3046875));
+}
+
 TEST(VrrpInstance, RecentLatenessFades) {
   Lan lan;
   auto a = lan.add_instance(basic_config("a", 1, 200, 1));
