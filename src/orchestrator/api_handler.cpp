@@ -23,6 +23,19 @@ std::string mac_text(const std::optional<Mac>& m) {
 
 }  // namespace
 
+// An operator's member change (down/up, add/remove, weight) as GroupCore decided it: carry
+// out its effects and answer with the member's state and the generation it leads to.
+Result<json> DaemonImpl::member_change(Result<std::pair<AdminOutcome, Effects>> out,
+                                       const std::string& name) {
+  if (!out) return out.error();
+  auto [outcome, fx] = std::move(*out);
+  apply(std::move(fx));
+  return json{{"name", name},
+              {"changed", outcome.changed},
+              {"state", member_state_name(outcome.state)},
+              {"generation", outcome.generation}};
+}
+
 Result<json> DaemonImpl::handle_api(const json& raw, const api::Caller& caller) {
   auto parsed = parse_api_request(raw);
   if (!parsed) return parsed.error();
@@ -42,39 +55,19 @@ Result<json> DaemonImpl::handle_api(const json& raw, const api::Caller& caller) 
     a.who = m->who;
     a.reason = m->reason;
     a.caller = fmt::format("uid {} pid {}", caller.uid, caller.pid);
-    auto out = core_.admin(loop_.clock().now(), a);
-    if (!out) return out.error();
-    auto [outcome, fx] = std::move(*out);
-    apply(std::move(fx));
-    return json{{"name", a.name},
-                {"changed", outcome.changed},
-                {"state", member_state_name(outcome.state)},
-                {"generation", outcome.generation}};
+    return member_change(core_.admin(loop_.clock().now(), a), a.name);
   }
   if (const auto* sp = std::get_if<SpareRequest>(&*parsed)) {
     PoolRequest p{sp->name, sp->add ? PoolAction::add : PoolAction::remove, sp->who, sp->reason,
                   fmt::format("uid {} pid {}", caller.uid, caller.pid)};
-    auto out = core_.pool(loop_.clock().now(), p);
-    if (!out) return out.error();
-    auto [outcome, fx] = std::move(*out);
-    apply(std::move(fx));
-    return json{{"name", p.name},
-                {"changed", outcome.changed},
-                {"state", member_state_name(outcome.state)},
-                {"generation", outcome.generation}};
+    return member_change(core_.pool(loop_.clock().now(), p), p.name);
   }
   if (const auto* wr = std::get_if<WeightChangeRequest>(&*parsed)) {
     WeightRequest w{wr->name, wr->weight, wr->who, wr->reason,
                     fmt::format("uid {} pid {}", caller.uid, caller.pid)};
-    auto out = core_.set_weight(loop_.clock().now(), w);
-    if (!out) return out.error();
-    auto [outcome, fx] = std::move(*out);
-    apply(std::move(fx));
-    return json{{"name", w.name},
-                {"changed", outcome.changed},
-                {"state", member_state_name(outcome.state)},
-                {"weight", w.weight},
-                {"generation", outcome.generation}};
+    auto answer = member_change(core_.set_weight(loop_.clock().now(), w), w.name);
+    if (answer) (*answer)["weight"] = w.weight;
+    return answer;
   }
   if (const auto* fl = std::get_if<FlowRequest>(&*parsed)) return flow_start(*fl);
   if (const auto* fr = std::get_if<FlowResultRequest>(&*parsed)) return flow_result(fr->query);

@@ -87,6 +87,8 @@ class DaemonImpl final : public Daemon {
   void push_state_to_peer(bool only_if_changed);
   bool peer_present(TimePoint now) const;
   // api_handler.cpp
+  Result<nlohmann::json> member_change(Result<std::pair<AdminOutcome, Effects>> out,
+                                       const std::string& name);
   nlohmann::json show_status(TimePoint now) const;
   nlohmann::json show_members(TimePoint now) const;
   nlohmann::json show_distribution() const;

@@ -3,34 +3,27 @@
 // its heartbeats are fresh.
 #include <gtest/gtest.h>
 
+#include "group_test_util.hpp"
 #include "orchestrator/group.hpp"
 
 namespace baton::orchestrator {
 namespace {
 
+using namespace testing;
 using namespace std::chrono_literals;
 
-config::MemberConfig member(const char* name, dist::MemberId id) {
-  config::MemberConfig m;
-  m.name = name;
-  m.id = id;
-  m.weight = 100;
+// A member plugged into the ports <name>-ext and <name>-int.
+config::MemberConfig with_ports(const char* name, dist::MemberId id) {
+  config::MemberConfig m = member(name, id);
   m.ports = {std::string(name) + "-ext", std::string(name) + "-int"};
   return m;
-}
-
-control::Header from(std::uint32_t node) {
-  control::Header h;
-  h.sender_id = node;
-  h.sender_epoch = 100;
-  return h;
 }
 
 class Carrier : public ::testing::Test {
  protected:
   void SetUp() override {
     GroupSettings s;
-    s.members = {member("gw1", 1), member("gw2", 2), member("gw3", 3)};
+    s.members = {with_ports("gw1", 1), with_ports("gw2", 2), with_ports("gw3", 3)};
     s.buckets = 1009;
     s.heartbeat_interval = 10ms;
     auto g = GroupCore::create(s, now);
@@ -97,7 +90,7 @@ TEST_F(Carrier, CarrierBackWithoutHeartbeatsWaitsForThem) {
 TEST(CarrierAtStart, AMemberRegisteringWithoutCarrierIsFailedAndUnknownIdsAreIgnored) {
   TimePoint now{std::chrono::seconds(1)};
   GroupSettings s;
-  s.members = {member("gw1", 1), member("gw2", 2)};
+  s.members = {with_ports("gw1", 1), with_ports("gw2", 2)};
   s.buckets = 1009;
   auto core = GroupCore::create(s, now);
   ASSERT_TRUE(core);

@@ -6,20 +6,14 @@
 
 #include <gtest/gtest.h>
 
+#include "group_test_util.hpp"
 #include "orchestrator/group.hpp"
 
 namespace baton::orchestrator {
 namespace {
 
+using namespace testing;
 using namespace std::chrono_literals;
-
-config::MemberConfig member(const char* name, dist::MemberId id) {
-  config::MemberConfig m;
-  m.name = name;
-  m.id = id;
-  m.weight = 100;
-  return m;
-}
 
 GroupSettings settings() {
   GroupSettings s;
@@ -30,33 +24,12 @@ GroupSettings settings() {
   return s;
 }
 
-control::Header from(std::uint32_t node) {
-  control::Header h;
-  h.sender_id = node;
-  h.sender_epoch = 100;
-  return h;
-}
-
 control::Register reg(std::string name) {
   control::Register r;
   r.name = std::move(name);
   r.capabilities = control::kCapHyperSync;
   r.sync = {4, {10, 3, 0, 11}, 7702};
   return r;
-}
-
-template <typename T>
-std::vector<dist::MemberId> sent(const Effects& fx) {
-  std::vector<dist::MemberId> out;
-  for (const auto& s : fx.sends)
-    if (std::holds_alternative<T>(s.body)) out.push_back(s.member);
-  return out;
-}
-
-bool logged(const Effects& fx, std::string_view needle) {
-  for (const auto& l : fx.log)
-    if (l.find(needle) != std::string::npos) return true;
-  return false;
 }
 
 PoolRequest request(bool add, std::string name = "gw5") {

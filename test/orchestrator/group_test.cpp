@@ -1,4 +1,5 @@
 // GroupCore driven by hand-made agent messages and a simulated clock.
+#include "group_test_util.hpp"
 #include "orchestrator/group.hpp"
 
 #include <gtest/gtest.h>
@@ -6,16 +7,9 @@
 namespace baton::orchestrator {
 namespace {
 
+using namespace testing;
 using namespace std::chrono_literals;
 using control::Admin;
-
-config::MemberConfig member(const char* name, dist::MemberId id, std::uint32_t weight = 100) {
-  config::MemberConfig m;
-  m.name = name;
-  m.id = id;
-  m.weight = weight;
-  return m;
-}
 
 GroupSettings settings() {
   GroupSettings s;
@@ -26,13 +20,6 @@ GroupSettings settings() {
   s.heartbeat_interval = 10ms;
   s.miss_count = 3;
   return s;
-}
-
-control::Header from(std::uint32_t node, std::uint64_t epoch = 100) {
-  control::Header h;
-  h.sender_id = node;
-  h.sender_epoch = epoch;
-  return h;
 }
 
 control::Register reg(const char* name, Admin admin = Admin::up, bool persistent = false) {
