@@ -26,12 +26,6 @@ constexpr const char* kDownlinkMac = "02:ba:70:00:00:02";
 constexpr const char* kMemberMac = "02:ba:70:00:00:03";
 constexpr std::size_t kFrameLen = 64;
 
-struct BenchFrame {
-  std::uint8_t data[kFrameLen];
-  std::uint32_t sport_off;
-  std::uint32_t flows;
-};
-
 Status setup_lab(testing::Lab& lab) {
   for (const char* n : {"snd", "orch", "mem"})
     if (auto s = lab.add_netns(n); !s) return s;
@@ -122,7 +116,6 @@ Result<std::vector<LiveFigure>> run_live_benchmarks(double seconds) {
             return;
           }
         const int progs = bpf_map__fd(skel->maps.bench_progs);
-        const int frame_map = bpf_map__fd(skel->maps.bench_frame);
         const int received = bpf_map__fd(skel->maps.bench_received);
         struct Run {
           const char* name;
@@ -134,11 +127,11 @@ Result<std::vector<LiveFigure>> run_live_benchmarks(double seconds) {
                             {"baton-xdp-redirect", dp->program_fd(), 1024},
                             {"kernel-forwarding", bpf_program__fd(skel->progs.empty), 1024}};
         for (const Run& r : runs) {
-          BenchFrame bf{};
-          std::memcpy(bf.data, frame.data(), kFrameLen);
-          bf.sport_off = r.flows > 1 ? 14 + 20 : 0;
-          bf.flows = r.flows;
-          bpf_map_update_elem(frame_map, &zero, &bf, BPF_ANY);
+          std::memcpy(skel->bss->bench_frame, frame.data(), kFrameLen);
+          skel->bss->bench_sport_off = 14 + 20;
+          skel->bss->bench_flows = r.flows;
+          const int harness = bpf_program__fd(r.flows > 1 ? skel->progs.harness_flows
+                                                          : skel->progs.harness);
           bpf_map_update_elem(progs, &zero, &r.target, BPF_ANY);
           // Calibrate: a short run gives the rate, the measured run lasts about `seconds`.
           std::uint64_t repeat = 200000;
@@ -159,7 +152,7 @@ Result<std::vector<LiveFigure>> run_live_benchmarks(double seconds) {
             const std::uint64_t before = sum_received(received);
             auto counted_before = dp->maps().read_counters();
             const auto t0 = std::chrono::steady_clock::now();
-            if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.harness), &o) != 0) {
+            if (bpf_prog_test_run_opts(harness, &o) != 0) {
               failed = err("live test run ({}): {}", r.name, std::strerror(errno));
               return;
             }
