@@ -103,8 +103,12 @@ Result<Daemon> VrrpLab::start_keepalived(const Router& r, int priority, int vers
   std::string base = lab_.dir() + "/keepalived-" + r.ns;
   d.log = base + ".log";
   std::ofstream conf(base + ".conf");
+  // The VRRP process realtime, as baton-vrrpd runs here (--realtime): at 10 ms adverts a
+  // keepalived left in the normal class misses its schedule on a busy host, and its peer
+  // then rightly takes over. Its CPU limit for a realtime burst (default 10 ms) raised: a
+  // stalled VM otherwise gets the VRRP child SIGKILLed in the middle of taking over.
   conf << "global_defs {\n  router_id ka_" << r.ns << "\n  vrrp_version " << version
-       << "\n}\n"
+       << "\n  vrrp_rt_priority 50\n  vrrp_rlimit_rttime 1000000\n}\n"
        << "vrrp_instance VI_51 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 51\n"
        << "  priority " << priority << "\n  advert_int " << interval << "\n"
        << (use_vmac ? "  use_vmac vrrp.51\n" : "") << "  virtual_ipaddress {\n    " << kVip
