@@ -4,6 +4,24 @@
 
 namespace baton::vrrp::io {
 
+std::vector<VmacSysctl> vmac_sysctls(const std::string& parent, const std::string& name,
+                                     Family f) {
+  const std::string v4 = "net/ipv4/conf/";
+  const std::string v6 = "net/ipv6/conf/";
+  std::vector<VmacSysctl> out = {{v4 + parent + "/arp_ignore", "1", true},
+                                 {v4 + parent + "/arp_announce", "2", true},
+                                 {v4 + name + "/arp_ignore", "1", true},
+                                 {v4 + name + "/rp_filter", "0", true}};
+  if (f == Family::ipv4) {
+    // Absent when the kernel has IPv6 disabled: then there is nothing to silence.
+    out.push_back({v6 + name + "/disable_ipv6", "1", false});
+  } else {
+    // IN6_ADDR_GEN_MODE_NONE, set while the macvlan is still down: no link-local appears.
+    out.push_back({v6 + name + "/addr_gen_mode", "1", true});
+  }
+  return out;
+}
+
 Result<VirtualMacLink> VirtualMacLink::create(Netlink& nl, const LinkInfo& parent,
                                               const std::string& name, Family f, std::uint8_t vrid,
                                               MacvlanMode mode) {
@@ -11,16 +29,9 @@ Result<VirtualMacLink> VirtualMacLink::create(Netlink& nl, const LinkInfo& paren
   auto idx = nl.create_macvlan(parent.ifindex, name, mac, mode);
   if (!idx) return idx.error();
   VirtualMacLink link(&nl, *idx, name, mac);
-  const std::string v4 = "net/ipv4/conf/";
-  for (const auto& [key, value] : {std::pair{v4 + parent.name + "/arp_ignore", "1"},
-                                   std::pair{v4 + parent.name + "/arp_announce", "2"},
-                                   std::pair{v4 + name + "/arp_ignore", "1"},
-                                   std::pair{v4 + name + "/rp_filter", "0"}}) {
-    if (auto s = write_sysctl(key, value); !s) return s.error();
-  }
-  if (f == Family::ipv4) {
-    // Absent when the kernel has IPv6 disabled: then there is nothing to silence.
-    (void)write_sysctl("net/ipv6/conf/" + name + "/disable_ipv6", "1");
+  for (const VmacSysctl& s : vmac_sysctls(parent.name, name, f)) {
+    Status w = write_sysctl(s.key, s.value);
+    if (!w && s.required) return w.error();
   }
   if (auto s = nl.set_up(*idx, true); !s) return s.error();
   return link;

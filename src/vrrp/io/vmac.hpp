@@ -13,14 +13,34 @@
 //   macvlan rp_filter=0              replies to VIP traffic route out of the parent
 //   macvlan disable_ipv6=1 (IPv4)    no router solicitations or DAD from the virtual MAC
 //                                    on the backup, which would pull the MAC to it
+//   macvlan addr_gen_mode=1 (IPv6)   no link-local address of its own (the kernel would derive
+//                                    the same one from the virtual MAC on both routers), so
+//                                    no DAD and no router solicitations from the virtual MAC
+//                                    on the backup (they repeat forever, backing off to one
+//                                    an hour, and each pulled the MAC to the backup until
+//                                    the master's next advert). Adverts are sourced from the
+//                                    parent's link-local; the virtual addresses are added
+//                                    without DAD.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/result.hpp"
 #include "vrrp/io/netlink.hpp"
 
 namespace baton::vrrp::io {
+
+// One per-interface setting under /proc/sys/net.
+struct VmacSysctl {
+  std::string key;    // "net/ipv4/conf/eth0/arp_ignore"
+  std::string value;
+  bool required;      // false: skipped if absent (IPv6 settings of an IPv4 instance)
+};
+
+// The settings create() writes, in order, before it brings macvlan `name` on `parent` up.
+std::vector<VmacSysctl> vmac_sysctls(const std::string& parent, const std::string& name,
+                                     Family f);
 
 class VirtualMacLink {
  public:

@@ -81,7 +81,8 @@ int main(int argc, char** argv) {
   app.add_option("--preempt-delay", preempt_delay, "No preemption for this long after start");
   app.add_flag("--no-vmac", no_vmac, "Keep the interface's own MAC (no macvlan)");
   app.add_option("--vmac-mode", vmac_mode, "macvlan mode: private or bridge");
-  app.add_option("--vmac-name", o.vmac_name, "macvlan name (default vrrp.<vrid>)");
+  app.add_option("--vmac-name", o.vmac_name,
+                 "macvlan name (default vrrp.<vrid>; IPv6 vrrp6.<vrid>)");
   app.add_option("--garp-count", o.announce_count, "Gratuitous ARPs / NAs per takeover");
   app.add_option("--garp-gap", announce_gap, "Gap after the first; doubles each time");
   app.add_option("--heartbeat-local", hb_local, "Sync-link heartbeat: our address:port");
