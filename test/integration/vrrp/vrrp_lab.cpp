@@ -21,24 +21,43 @@
 
 namespace baton::testing {
 
-const Router kA{"a", "10.0.0.1", "10.9.0.1", "10.9.0.2"};
-const Router kB{"b", "10.0.0.2", "10.9.0.2", "10.9.0.1"};
+const Router kA{"a", "10.0.0.1", "10.9.0.1", "10.9.0.2", "fd00::1"};
+const Router kB{"b", "10.0.0.2", "10.9.0.2", "10.9.0.1", "fd00::2"};
 
 Result<std::unique_ptr<VrrpLab>> VrrpLab::create() {
   auto made = Lab::create();
   if (!made) return made.error();
   std::unique_ptr<VrrpLab> v(new VrrpLab(std::move(*made)));
   Lab& l = v->lab_;
-  for (const char* n : {"sw", "a", "b", "c"})
+  v->ipv6_ = ::access("/proc/sys/net/ipv6", F_OK) == 0;
+  for (const char* n : {"sw", "a", "b", "c"}) {
     if (auto s = l.add_netns(n); !s) return s.error();
+    // No DAD: set before the interfaces exist, so that every one of them (the daemons'
+    // macvlans too) inherits it from "default" and its addresses are usable at once.
+    if (v->ipv6_)
+      if (auto s = l.must(n, "sysctl -q -w net.ipv6.conf.all.accept_dad=0 "
+                             "net.ipv6.conf.default.accept_dad=0 "
+                             "net.ipv6.conf.all.dad_transmits=0 "
+                             "net.ipv6.conf.default.dad_transmits=0");
+          !s)
+        return s.error();
+  }
   if (auto s = l.add_bridge("sw", "br0"); !s) return s.error();
-  const std::pair<const char*, const char*> hosts[] = {
-      {"a", "10.0.0.1/24"}, {"b", "10.0.0.2/24"}, {"c", "10.0.0.10/24"}};
-  for (const auto& [n, addr] : hosts) {
+  struct Host {
+    const char* ns;
+    const char* v4;
+    const char* v6;
+  };
+  const Host hosts[] = {{"a", "10.0.0.1/24", "fd00::1/64"},
+                        {"b", "10.0.0.2/24", "fd00::2/64"},
+                        {"c", "10.0.0.10/24", "fd00::10/64"}};
+  for (const auto& [n, addr, addr6] : hosts) {
     std::string port = std::string("p") + n;
     if (auto s = l.add_veth(n, "eth0", "sw", port); !s) return s.error();
     if (auto s = l.attach("sw", port, "br0"); !s) return s.error();
-    if (auto s = l.must(n, std::string("ip addr add ") + addr + " dev eth0"); !s) return s.error();
+    std::string cmd = std::string("ip addr add ") + addr + " dev eth0";
+    if (v->ipv6_) cmd += std::string(" && ip addr add ") + addr6 + " dev eth0 nodad";
+    if (auto s = l.must(n, cmd); !s) return s.error();
   }
   if (auto s = l.add_veth("a", "sync", "b", "sync"); !s) return s.error();
   if (auto s = l.must("a", "ip addr add 10.9.0.1/24 dev sync"); !s) return s.error();
@@ -47,12 +66,24 @@ Result<std::unique_ptr<VrrpLab>> VrrpLab::create() {
 }
 
 Result<Daemon> VrrpLab::start_baton(const Router& r, int priority, std::vector<std::string> extra) {
+  return spawn_baton(r, "baton", priority, std::string(kVip) + "/24", std::move(extra));
+}
+
+Result<Daemon> VrrpLab::start_baton6(const Router& r, int priority,
+                                     std::vector<std::string> extra) {
+  if (!ipv6_) return err("start_baton6: the namespaces have no IPv6");
+  return spawn_baton(r, "baton6", priority, std::string(kVip6) + "/64", std::move(extra));
+}
+
+Result<Daemon> VrrpLab::spawn_baton(const Router& r, const std::string& tag, int priority,
+                                    const std::string& vip, std::vector<std::string> extra) {
   Daemon d;
-  d.log = lab_.dir() + "/baton-" + r.ns + ".log";
-  d.status = lab_.dir() + "/baton-" + r.ns + ".json";
+  d.log = lab_.dir() + "/" + tag + "-" + r.ns + ".log";
+  d.status = lab_.dir() + "/" + tag + "-" + r.ns + ".json";
+  d.ns = r.ns;
   std::vector<std::string> argv = {BATON_VRRPD_PATH, "-i", "eth0", "--vrid", "51",
                                    "--priority", std::to_string(priority), "--vip",
-                                   std::string(kVip) + "/24", "--status-file", d.status,
+                                   vip, "--status-file", d.status,
                                    "--status-period", "20ms", "--realtime"};
   if (std::find(extra.begin(), extra.end(), "--advert-interval") == extra.end())
     extra.insert(extra.end(), {"--advert-interval", "10ms"});
@@ -122,6 +153,43 @@ Result<Daemon> VrrpLab::start_keepalived(const Router& r, int priority, int vers
   d.pid = *pid;
   daemons_.push_back(d);
   return d;
+}
+
+Result<Daemon> VrrpLab::start_keepalived6(const Router& r, int priority, double interval,
+                                          bool use_vmac) {
+  if (!ipv6_) return err("start_keepalived6: the namespaces have no IPv6");
+  Daemon d;
+  d.ns = r.ns;
+  std::string base = lab_.dir() + "/keepalived6-" + r.ns;
+  d.log = base + ".log";
+  std::ofstream conf(base + ".conf");
+  conf << "global_defs {\n  router_id ka6_" << r.ns << "\n  vrrp_version 3\n}\n"
+       << "vrrp_instance VI6_51 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 51\n"
+       << "  priority " << priority << "\n  advert_int " << interval << "\n"
+       << (use_vmac ? "  use_vmac vrrp6.51\n" : "") << "  virtual_ipaddress {\n    " << kVip6
+       << "/64\n  }\n}\n";
+  conf.close();
+  if (!conf) return err("cannot write {}.conf", base);
+  d.vrrp_pid_file = base + ".vrrp.pid";
+  auto pid = lab_.spawn(r.ns,
+                        {"/usr/sbin/keepalived", "-n", "-l", "-D", "-f", base + ".conf", "-p",
+                         base + ".pid", "-r", d.vrrp_pid_file, "-c", base + ".check.pid"},
+                        d.log);
+  if (!pid) return pid.error();
+  d.pid = *pid;
+  daemons_.push_back(d);
+  return d;
+}
+
+Status VrrpLab::kill_keepalived(const Daemon& d) {
+  const pid_t child = static_cast<pid_t>(std::atoi(read_text(d.vrrp_pid_file).c_str()));
+  if (child <= 0) return err("kill_keepalived: no VRRP child pid in '{}'", d.vrrp_pid_file);
+  // Stop the parent first: it would respawn a child that dies, and its death would make the
+  // child resign cleanly. SIGKILL ends a stopped process too.
+  if (auto s = lab_.signal(d.pid, SIGSTOP); !s) return s;
+  if (::kill(child, SIGKILL) != 0)
+    return err("kill({}, SIGKILL) of keepalived's VRRP child: {}", child, std::strerror(errno));
+  return lab_.signal(d.pid, SIGKILL);
 }
 
 namespace {
@@ -272,6 +340,20 @@ bool VrrpLab::holds_vip(const Router& r) const {
 
 bool VrrpLab::holds_address(const Router& r, const std::string& addr) const {
   return lab_.run(r.ns, "ip -4 -o addr show | grep -q ' " + addr + "/'").exit_code == 0;
+}
+
+bool VrrpLab::holds_vip6(const Router& r) const {
+  return lab_.run(r.ns, std::string("ip -6 -o addr show | grep -q ' ") + kVip6 + "/'").exit_code ==
+         0;
+}
+
+std::string VrrpLab::link_local(const Router& r) const {
+  auto out = lab_.run(r.ns, "ip -6 -o addr show dev eth0 scope link");
+  // "2: eth0    inet6 fe80::.../64 scope link ..."
+  auto at = out.output.find("inet6 ");
+  if (out.exit_code != 0 || at == std::string::npos) return "";
+  at += 6;
+  return out.output.substr(at, out.output.find('/', at) - at);
 }
 
 std::string VrrpLab::logs() const {

@@ -6,6 +6,13 @@
 //
 // The virtual address is 10.0.0.100 on VRID 51 (virtual MAC 00:00:5e:00:01:33).
 //
+// The segment also carries IPv6 (when the kernel has it; has_ipv6()): fd00::1 on a, fd00::2 on
+// b, fd00::10 on c, all /64, beside the link-local addresses the kernel gives eth0 (VRRPv3
+// IPv6 adverts are sourced from the link-local, RFC 5798 5.1.2.1). DAD is off in every
+// namespace (accept_dad=0, dad_transmits=0, set before any interface exists), so every IPv6
+// address, link-locals included, is usable at once. The IPv6 virtual address is fd00::100 on
+// VRID 51 (virtual MAC 00:00:5e:00:02:33, macvlan vrrp6.51).
+//
 // add_second_segment() adds a second segment for the multi-segment Service tests:
 //   a (10.1.0.1), b (10.1.0.2), c (10.1.0.10) on eth1, bridged by br1 in "sw";
 //   its virtual address is 10.1.0.100 on VRID 52.
@@ -28,12 +35,15 @@ namespace baton::testing {
 inline constexpr const char* kVip = "10.0.0.100";
 inline constexpr const char* kVmac = "00:00:5e:00:01:33";
 inline constexpr const char* kVip2 = "10.1.0.100";
+inline constexpr const char* kVip6 = "fd00::100";
+inline constexpr const char* kVmac6 = "00:00:5e:00:02:33";
 
 struct Router {
   std::string ns;      // short name: "a" or "b"
   std::string addr;    // 10.0.0.1 / 10.0.0.2
   std::string sync;    // 10.9.0.1 / 10.9.0.2
   std::string peer_sync;
+  std::string addr6;   // fd00::1 / fd00::2 (the global address; adverts use the link-local)
 };
 extern const Router kA;
 extern const Router kB;
@@ -46,6 +56,7 @@ struct Daemon {
   pid_t zebra_pid = -1;
   std::string vty_dir;
   std::string ns;      // the router it runs on
+  std::string vrrp_pid_file;  // keepalived only: the pid file of its VRRP child process
 };
 
 // FRR's programs (start_frr needs all three).
@@ -63,6 +74,11 @@ class VrrpLab {
 
   // baton-vrrpd on router r; `extra` are additional flags.
   Result<Daemon> start_baton(const Router& r, int priority, std::vector<std::string> extra = {});
+  // baton-vrrpd on router r for the IPv6 virtual address (kVip6/64, VRID 51, 10 ms adverts);
+  // its macvlan is vrrp6.51 and its log and status file are baton6-<router>.{log,json}.
+  Result<Daemon> start_baton6(const Router& r, int priority, std::vector<std::string> extra = {});
+  // Whether the namespaces have IPv6 (the addresses above were configured).
+  bool has_ipv6() const { return ipv6_; }
   // The second segment (see the top of this file).
   Status add_second_segment();
   // vrrp-service-node on router r: a Service with two instances in one sync group, "ext"
@@ -73,6 +89,12 @@ class VrrpLab {
   // keepalived on router r with VRRP `version` (2 or 3) and an advert interval in seconds.
   Result<Daemon> start_keepalived(const Router& r, int priority, int version, double interval,
                                   bool use_vmac);
+  // keepalived on router r, VRRPv3, IPv6: VRID 51, kVip6/64, on use_vmac "vrrp6.51" if
+  // `use_vmac` (keepalived then gives the macvlan a link-local address of its own).
+  Result<Daemon> start_keepalived6(const Router& r, int priority, double interval, bool use_vmac);
+  // A real kill -9 of keepalived: its VRRP child too. (Killing the parent alone is a clean
+  // stop: the child is told by a SIGTERM, sends priority 0 and removes its addresses.)
+  Status kill_keepalived(const Daemon& d);
   // FRR vrrpd (VRRPv3, IPv4, VRID 51, kVip) on router r, with zebra beside it, both started
   // inside r's namespace with their pid files, zserv socket and vty sockets in a directory of
   // this run (owned by the user frr, which the daemons drop to). Before the daemons start it
@@ -98,12 +120,19 @@ class VrrpLab {
   // Whether router r's namespace holds the virtual address (on any interface).
   bool holds_vip(const Router& r) const;
   bool holds_address(const Router& r, const std::string& addr) const;
+  // Whether router r's namespace holds the IPv6 virtual address kVip6 (on any interface).
+  bool holds_vip6(const Router& r) const;
+  // Router r's link-local address on eth0 (the source of its IPv6 adverts); "" if none.
+  std::string link_local(const Router& r) const;
   // Everything the daemons wrote, for failure messages.
   std::string logs() const;
 
  private:
   explicit VrrpLab(Lab lab) : lab_(std::move(lab)) {}
+  Result<Daemon> spawn_baton(const Router& r, const std::string& tag, int priority,
+                             const std::string& vip, std::vector<std::string> extra);
   Lab lab_;
+  bool ipv6_ = false;
   std::vector<Daemon> daemons_;
 };
 
@@ -118,5 +147,10 @@ bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds tim
   auto var##_made = ::baton::testing::VrrpLab::create();                            \
   ASSERT_TRUE(var##_made) << var##_made.error().message;                            \
   auto& var = **var##_made
+
+// As VRRP_LAB_OR_SKIP, and also skips when the namespaces have no IPv6.
+#define VRRP_LAB6_OR_SKIP(var, ...)                                                 \
+  VRRP_LAB_OR_SKIP(var, __VA_ARGS__);                                               \
+  if (!var.has_ipv6()) GTEST_SKIP() << "needs IPv6 (/proc/sys/net/ipv6)"
 
 }  // namespace baton::testing
