@@ -163,7 +163,9 @@ Result<Daemon> VrrpLab::start_keepalived6(const Router& r, int priority, double 
   std::string base = lab_.dir() + "/keepalived6-" + r.ns;
   d.log = base + ".log";
   std::ofstream conf(base + ".conf");
-  conf << "global_defs {\n  router_id ka6_" << r.ns << "\n  vrrp_version 3\n}\n"
+  // Realtime, with the raised burst limit, as start_keepalived (see there).
+  conf << "global_defs {\n  router_id ka6_" << r.ns << "\n  vrrp_version 3\n"
+       << "  vrrp_rt_priority 50\n  vrrp_rlimit_rttime 1000000\n}\n"
        << "vrrp_instance VI6_51 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 51\n"
        << "  priority " << priority << "\n  advert_int " << interval << "\n"
        << (use_vmac ? "  use_vmac vrrp6.51\n" : "") << "  virtual_ipaddress {\n    " << kVip6
