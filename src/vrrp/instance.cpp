@@ -90,7 +90,7 @@ Effects Instance::handle(TimePoint now, const Event& e) {
           },
           [&](const ev::Resign&) { on_resign(now, out); },
           [&](const ev::Unresign&) { resigned_ = false; },
-          [&](const ev::PeerDown&) { on_peer_down(now, out); },
+          [&](const ev::PeerDown& p) { on_peer_down(now, p.certain, out); },
           [&](const ev::SetPriority& p) {
             if (cfg_.priority == 255) return;  // an owner stays the owner
             auto old_prio = priority();
@@ -163,6 +163,7 @@ void Instance::on_advert(TimePoint now, const ev::AdvertReceived& a, Effects& ou
   if (state_ != State::backup) return;
   if (theirs == 0) {  // the master resigned: take over after Skew_Time (§6.4.2)
     peer_down_pending_ = false;
+    peer_down_certain_ = false;
     master_resigned_ = true;
     arm_master_down(now + skew_time(), out);
     return;
@@ -177,6 +178,7 @@ void Instance::on_advert(TimePoint now, const ev::AdvertReceived& a, Effects& ou
   prev_advert_ = now;
   last_advert_rx_ = now;
   peer_down_pending_ = false;
+  peer_down_certain_ = false;
   master_resigned_ = false;
   if (holding_addresses_) {  // a new master after our planned resignation
     holding_addresses_ = false;
@@ -203,9 +205,11 @@ void Instance::on_timer(TimePoint now, TimerKind k, Effects& out) {
       arm_master_down(hold_until_, out);
       return;
     }
-    std::string why = master_resigned_     ? "the master resigned (priority 0), last advert"
-                      : peer_down_pending_ ? "peer declared down by the heartbeat, no advert since"
-                                           : "master-down timer expired, no advert since";
+    std::string why =
+        master_resigned_     ? "the master resigned (priority 0), last advert"
+        : peer_down_certain_ ? "the peer is gone or stopped serving (heartbeat), no advert since"
+        : peer_down_pending_ ? "peer declared down by the heartbeat, no advert since"
+                             : "master-down timer expired, no advert since";
     if (last_advert_rx_) why += " " + ms(now - *last_advert_rx_) + " ago";
     else why += " start";
     become_master(now, why, out);
@@ -237,17 +241,22 @@ void Instance::on_resign(TimePoint now, Effects& out) {
   if (state_ == State::master) step_down_holding(now, "planned resignation (priority 0 sent)", out);
 }
 
-void Instance::on_peer_down(TimePoint now, Effects& out) {
+void Instance::on_peer_down(TimePoint now, bool certain, Effects& out) {
   if (state_ != State::backup) return;
-  TimePoint last = last_advert_rx_.value_or(backup_since_);
-  // The advert due one interval after the last one has not come. Its margin: half the skew
-  // (which keeps backups of different priorities in order), or as late as the master's adverts
-  // have come recently if that is more (a busy host); never beyond the RFC's master-down.
-  Duration margin = std::max<Duration>(skew_time() / 2, lateness(now));
-  TimePoint deadline = std::max(
-      now, last + std::min(master_adver_interval_ + margin, master_down_interval()));
+  TimePoint deadline = now;
+  if (!certain) {
+    // Silence alone: a stalled master is silent too. The advert due one interval after the
+    // last one must be overdue by a margin: one more interval, or half the skew (which keeps
+    // backups of different priorities in order), or as late as the master's adverts have
+    // come recently (a busy host), whichever is most; never beyond the RFC's master-down.
+    TimePoint last = last_advert_rx_.value_or(backup_since_);
+    Duration margin = std::max({master_adver_interval_, skew_time() / 2, lateness(now)});
+    deadline = std::max(
+        now, last + std::min(master_adver_interval_ + margin, master_down_interval()));
+  }
   if (master_down_deadline_ && *master_down_deadline_ <= deadline) return;
   peer_down_pending_ = true;
+  peer_down_certain_ = certain;
   // Even when due now, the takeover goes through the timer: one path to master, which a
   // sync group can hold back.
   arm_master_down(deadline, out);
@@ -288,6 +297,7 @@ void Instance::become_master(TimePoint now, std::string_view reason, Effects& ou
   if (!holding_addresses_) out.push_back(fx::AddAddresses{cfg_.virtual_addresses});
   holding_addresses_ = false;
   peer_down_pending_ = false;
+  peer_down_certain_ = false;
   master_resigned_ = false;
   master_down_deadline_.reset();
   master_addr_.reset();

@@ -81,7 +81,7 @@ class Instance {
   void on_timer(TimePoint now, TimerKind k, Effects& out);
   void on_track(TimePoint now, Effects& out, std::uint8_t old_priority, bool old_fault);
   void on_resign(TimePoint now, Effects& out);
-  void on_peer_down(TimePoint now, Effects& out);
+  void on_peer_down(TimePoint now, bool certain, Effects& out);
 
   void become_master(TimePoint now, std::string_view reason, Effects& out);
   void become_backup(TimePoint now, std::string_view reason, Effects& out);
@@ -112,6 +112,7 @@ class Instance {
   TimePoint hold_until_{};  // startup hold (Config::startup_hold)
   bool holding_addresses_ = false;
   bool peer_down_pending_ = false;
+  bool peer_down_certain_ = false;
   bool master_resigned_ = false;
   bool resigned_ = false;
   bool group_fault_ = false;

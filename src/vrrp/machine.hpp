@@ -50,10 +50,14 @@ struct HealthChanged {  // a tracked health source's grade, 0..100
 // takes over). A backup stops preempting.
 struct Resign {};
 struct Unresign {};
-// A faster detector (the sync-link heartbeat) says the master's host is dead. A backup
-// takes over as soon as at least one advert interval has passed since the last advert it
-// heard (plus its skew); an advert heard afterwards cancels this. Adverts rule.
-struct PeerDown {};
+// A faster detector (the sync-link heartbeat) says the master is dead. On silence alone
+// (`certain` false: a stalled host is silent too) a backup takes over once the master's
+// next advert is overdue by a margin (Instance::on_peer_down); an advert heard before then
+// cancels this. Adverts rule. `certain`: the master's own host said so (its daemon is gone:
+// port unreachable; or it reported that it stopped serving): take over at once.
+struct PeerDown {
+  bool certain = false;
+};
 // The configured priority changes (an operator, or batond's grade): 1..254; an address
 // owner (255) keeps 255. A master advertises the new priority at once; a backup now
 // higher than the master preempts on the master's next advert (if preempt is on).

@@ -419,7 +419,7 @@ TEST(VrrpInstance, MalformedAdvertsAreCountedAndChangeNothing) {
   EXPECT_EQ(lan.entered(b, 0, State::master), last + mdi(seconds(1), 100));
 }
 
-TEST(VrrpInstance, PeerDownTakesOverOneIntervalAfterTheLastAdvert) {
+TEST(VrrpInstance, PeerDownOnSilenceTakesOverOneIntervalAfterTheNextAdvertWasDue) {
   Lan lan;
   auto a = lan.add_instance(basic_config("a", 1, 200, 1));
   auto b = lan.add_instance(basic_config("b", 2, 100, 1));
@@ -430,11 +430,11 @@ TEST(VrrpInstance, PeerDownTakesOverOneIntervalAfterTheLastAdvert) {
   TimePoint last = lan.member(a).sent.back().when;
   lan.advance(milliseconds(3));
   lan.send(b, 0, ev::PeerDown{});
-  EXPECT_EQ(lan.state(b), State::backup);  // not before one interval without adverts
-  lan.advance(milliseconds(20));
-  // 10 ms + half the skew (6.09375 / 2 ms) after the last advert instead of 30 ms + skew.
-  EXPECT_EQ(lan.entered(b, 0, State::master),
-            last + milliseconds(10) + nanoseconds(3046875));
+  EXPECT_EQ(lan.state(b), State::backup);  // silence alone: the next advert may be late
+  lan.advance(milliseconds(30));
+  // The advert due 10 ms after the last one, overdue by one more interval (more than half
+  // the skew, 3.05 ms): 20 ms after the last advert instead of 30 ms + skew (36.1 ms).
+  EXPECT_EQ(lan.entered(b, 0, State::master), last + milliseconds(20));
   auto reason = lan.member(b).changes.back().change.reason;
   EXPECT_NE(reason.find("heartbeat"), std::string::npos) << reason;
 }
@@ -458,8 +458,8 @@ TEST(VrrpInstance, PeerDownWaitsAsLongAsTheMastersAdvertsHaveRecentlyBeenLate) {
   lan.advance(milliseconds(3));
   lan.send(b, 0, ev::PeerDown{});
   lan.advance(milliseconds(40));
-  // One interval plus the lateness seen (10-20 ms), not plus half the skew (3.05 ms); never
-  // later than the RFC's master-down (36.1 ms).
+  // One interval plus the lateness seen (10-20 ms) when that is more than one interval;
+  // never later than the RFC's master-down (36.1 ms).
   TimePoint took = lan.entered(b, 0, State::master);
   EXPECT_GE(took, last + milliseconds(10) + milliseconds(9));
   EXPECT_LE(took, last + milliseconds(30) + nanoseconds(6093750));
@@ -487,7 +487,8 @@ TEST(VrrpInstance, AGapAcrossAChangeOfStateIsNotLateness) {
   TimePoint last = lan.member(a).sent.back().when;
   lan.send(b, 0, ev::PeerDown{});
   lan.advance(milliseconds(50));
-  EXPECT_EQ(lan.entered(b, 0, State::master), last + milliseconds(10) + nanoseconds(3046875));
+  // Not the ~500 ms gap as lateness (that would wait the whole master-down, 36.1 ms).
+  EXPECT_EQ(lan.entered(b, 0, State::master), last + milliseconds(20));
 }
 
 TEST(VrrpInstance, RecentLatenessFades) {
@@ -497,15 +498,52 @@ TEST(VrrpInstance, RecentLatenessFades) {
   lan.send(a, 0, ev::Start{});
   lan.send(b, 0, ev::Start{});
   lan.advance(seconds(1));
-  lan.member(a).link_up = false;  // 10-20 ms of lateness, as above
-  lan.advance(milliseconds(15));
+  // 22 ms without adverts: b hears the next one 22-32 ms after the previous one, 12-22 ms
+  // late (master-down, 36.1 ms, does not run out). Unfaded, that would wait 22-32 ms.
+  lan.member(a).link_up = false;
+  lan.advance(milliseconds(22));
   lan.member(a).link_up = true;
-  lan.advance(seconds(180));  // six half-lives: at most 20 ms x 0.5^6 = 0.3 ms < 3.05 ms
+  lan.advance(seconds(180));  // six half-lives: at most 22 ms x 0.5^6 = 0.35 ms < 10 ms
   lan.member(a).link_up = false;
   TimePoint last = lan.member(a).sent.back().when;
   lan.send(b, 0, ev::PeerDown{});
   lan.advance(milliseconds(50));
-  EXPECT_EQ(lan.entered(b, 0, State::master), last + milliseconds(10) + nanoseconds(3046875));
+  EXPECT_EQ(lan.entered(b, 0, State::master), last + milliseconds(20));
+}
+
+TEST(VrrpInstance, CertainPeerDownTakesOverAtOnce) {
+  Lan lan;
+  auto a = lan.add_instance(basic_config("a", 1, 200, 1));
+  auto b = lan.add_instance(basic_config("b", 2, 100, 1));
+  lan.send(a, 0, ev::Start{});
+  lan.send(b, 0, ev::Start{});
+  lan.advance(seconds(1));
+  lan.member(a).link_up = false;  // a's daemon dies; its host answers port unreachable
+  TimePoint last = lan.member(a).sent.back().when;
+  lan.advance(milliseconds(3));
+  lan.send(b, 0, ev::PeerDown{.certain = true});
+  EXPECT_EQ(lan.entered(b, 0, State::master), lan.now());
+  EXPECT_LT(lan.now(), last + milliseconds(20));  // sooner than on silence alone
+  auto reason = lan.member(b).changes.back().change.reason;
+  EXPECT_NE(reason.find("gone or stopped serving"), std::string::npos) << reason;
+}
+
+TEST(VrrpInstance, CertainPeerDownIsIgnoredByAMasterAndAfterwardsAdvertsRule) {
+  Lan lan;
+  auto a = lan.add_instance(basic_config("a", 1, 200, 1));
+  auto b = lan.add_instance(basic_config("b", 2, 100, 1));
+  lan.send(a, 0, ev::Start{});
+  lan.send(b, 0, ev::Start{});
+  lan.advance(seconds(1));
+  lan.send(a, 0, ev::PeerDown{.certain = true});  // a master is not a backup: nothing
+  EXPECT_EQ(lan.state(a), State::master);
+  // A wrong verdict (say, a firewall rejecting the heartbeat while a lives): b takes over,
+  // then a's higher priority adverts put it back to backup within an interval or so.
+  lan.send(b, 0, ev::PeerDown{.certain = true});
+  EXPECT_EQ(lan.entered(b, 0, State::master), lan.now());
+  lan.advance(milliseconds(25));
+  EXPECT_EQ(lan.state(a), State::master);
+  EXPECT_EQ(lan.state(b), State::backup);
 }
 
 TEST(VrrpInstance, PeerDownLateTakesOverAtOnce) {

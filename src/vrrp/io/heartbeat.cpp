@@ -44,6 +44,8 @@ HeartbeatEffects HeartbeatDetector::on_receive(TimePoint now, const HeartbeatMes
   note_run(now, out);
   ++stats_.received;
   last_rx_ = now;
+  refused_ = false;
+  gone_reported_ = false;
   peer_interval_ = std::chrono::microseconds(m.interval_us);
   peer_multiplier_ = m.multiplier;
   bool was_serving = peer_serving_;
@@ -53,9 +55,9 @@ HeartbeatEffects HeartbeatDetector::on_receive(TimePoint now, const HeartbeatMes
   if (peer_ != PeerState::up) {
     peer_ = PeerState::up;
     out.emplace_back(hb::PeerUp{m.serving});
-    if (!m.serving) out.emplace_back(hb::PeerNotServing{});
+    if (!m.serving) out.emplace_back(hb::PeerNotServing{false});
   } else if ((was_serving || new_session) && !m.serving) {
-    out.emplace_back(hb::PeerNotServing{});
+    out.emplace_back(hb::PeerNotServing{was_serving && !new_session});
   }
   return out;
 }
@@ -67,7 +69,13 @@ HeartbeatEffects HeartbeatDetector::on_tick(TimePoint now) {
     peer_ = PeerState::down;
     peer_serving_ = false;
     ++stats_.peer_down;
-    out.emplace_back(hb::PeerDown{now - last_rx_, detection_time()});
+    if (refused_) {
+      gone_reported_ = true;
+      ++stats_.peer_gone;
+      out.emplace_back(hb::PeerGone{now - last_rx_});
+    } else {
+      out.emplace_back(hb::PeerDown{now - last_rx_, detection_time()});
+    }
   }
   if (now >= next_tx_) {
     HeartbeatMessage m;
@@ -81,6 +89,19 @@ HeartbeatEffects HeartbeatDetector::on_tick(TimePoint now) {
     out.emplace_back(hb::Send{m});
     ++stats_.sent;
     next_tx_ = now + cfg_.interval;
+  }
+  return out;
+}
+
+HeartbeatEffects HeartbeatDetector::on_refused(TimePoint now) {
+  HeartbeatEffects out;
+  ++stats_.refused;
+  refused_ = true;
+  // Already declared down on silence: now we know why.
+  if (peer_ == PeerState::down && !gone_reported_) {
+    gone_reported_ = true;
+    ++stats_.peer_gone;
+    out.emplace_back(hb::PeerGone{now - last_rx_});
   }
   return out;
 }

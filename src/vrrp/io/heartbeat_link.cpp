@@ -70,7 +70,10 @@ Status HeartbeatLink::send(const HeartbeatMessage& m) {
   auto bytes = encode_heartbeat(m);
   if (::send(fd_, bytes.data(), bytes.size(), MSG_DONTWAIT) >= 0) return {};
   switch (errno) {
-    case ECONNREFUSED: case ENETUNREACH: case EHOSTUNREACH: case ENETDOWN: case EAGAIN:
+    case ECONNREFUSED:
+      refused_ = true;
+      return {};
+    case ENETUNREACH: case EHOSTUNREACH: case ENETDOWN: case EAGAIN:
       return {};
     default:
       return err("heartbeat send: {}", std::strerror(errno));
@@ -82,7 +85,10 @@ std::optional<HeartbeatDecoded> HeartbeatLink::receive() {
   for (;;) {
     ssize_t n = ::recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
     if (n >= 0) return decode_heartbeat({buf, static_cast<std::size_t>(n)});
-    if (errno == ECONNREFUSED) continue;  // an ICMP error from an earlier send: skip it
+    if (errno == ECONNREFUSED) {  // port unreachable for an earlier send: noted, read on
+      refused_ = true;
+      continue;
+    }
     return std::nullopt;
   }
 }

@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/result.hpp"
 #include "vrrp/io/heartbeat_wire.hpp"
@@ -25,7 +26,7 @@ struct Endpoint {
 class HeartbeatLink {
  public:
   static Result<HeartbeatLink> open(const Endpoint& local, const Endpoint& peer);
-  HeartbeatLink(HeartbeatLink&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  HeartbeatLink(HeartbeatLink&& o) noexcept : fd_(o.fd_), refused_(o.refused_) { o.fd_ = -1; }
   HeartbeatLink& operator=(HeartbeatLink&&) = delete;
   ~HeartbeatLink();
 
@@ -35,10 +36,15 @@ class HeartbeatLink {
   Status send(const HeartbeatMessage& m);
   // One pending datagram decoded, nullopt when none is pending.
   std::optional<HeartbeatDecoded> receive();
+  // Whether the peer's kernel answered one of our datagrams with port unreachable since the
+  // last call (ECONNREFUSED on this connected socket, from send or receive): its host is up
+  // but nothing listens on the heartbeat port, i.e. the peer's daemon is gone. Clears it.
+  bool take_refused() { return std::exchange(refused_, false); }
 
  private:
   explicit HeartbeatLink(int fd) : fd_(fd) {}
   int fd_ = -1;
+  bool refused_ = false;
 };
 
 }  // namespace baton::vrrp::io

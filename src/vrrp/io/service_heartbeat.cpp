@@ -1,6 +1,7 @@
 // The Service's sync-link heartbeat: the UDP link and the pure detector (heartbeat.hpp).
-// Peer dead, or alive but not serving → ev::PeerDown to every instance (the core still
-// waits for the adverts to fall silent: adverts rule).
+// Peer silent → ev::PeerDown to every instance (the core still waits for the adverts to fall
+// silent: adverts rule). Peer known gone (its host answers port unreachable) or saying it
+// stopped serving → ev::PeerDown{certain}: the core takes over at once.
 #include <random>
 
 #include <spdlog/spdlog.h>
@@ -55,13 +56,19 @@ void ServiceImpl::on_heartbeat_readable() {
     }
     apply_heartbeat(hb_->on_receive(clock().now(), *d->message));
   }
+  take_refusals();
   rearm_heartbeat();
 }
 
 void ServiceImpl::heartbeat_tick() {
   hb_timer_.reset();
   apply_heartbeat(hb_->on_tick(clock().now()));
+  take_refusals();
   rearm_heartbeat();
+}
+
+void ServiceImpl::take_refusals() {
+  if (!stopped_ && hb_link_->take_refused()) apply_heartbeat(hb_->on_refused(clock().now()));
 }
 
 void ServiceImpl::rearm_heartbeat() {
@@ -100,11 +107,17 @@ void ServiceImpl::apply_heartbeat(const HeartbeatEffects& effects) {
                                   g, to_us(d.silence), to_us(d.detection));
                      feed_all(ev::PeerDown{});
                    },
-                   [&](const hb::PeerNotServing&) {
+                   [&](const hb::PeerGone& d) {
+                     spdlog::warn("{}: heartbeat peer gone: its host answers port unreachable "
+                                  "and it has been silent for {} us (its daemon is not running)",
+                                  g, to_us(d.silence));
+                     feed_all(ev::PeerDown{.certain = true});
+                   },
+                   [&](const hb::PeerNotServing& n) {
                      spdlog::warn("{}: heartbeat peer alive but not serving (link down, fault or "
                                   "resigning)",
                                   g);
-                     feed_all(ev::PeerDown{});
+                     feed_all(ev::PeerDown{.certain = n.was_serving});
                    },
                    [&](const hb::Stalled& s) {
                      // At most one line a second: a saturated machine stalls often.

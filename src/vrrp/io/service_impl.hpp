@@ -59,6 +59,7 @@ class ServiceImpl final : public Service {
   void on_heartbeat_readable();
   void heartbeat_tick();
   void rearm_heartbeat();
+  void take_refusals();  // the link saw port unreachable: tell the detector
   void apply_heartbeat(const HeartbeatEffects& fx);
   void update_heartbeat_local();
   void close_heartbeat();

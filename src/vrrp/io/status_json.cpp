@@ -52,6 +52,8 @@ nlohmann::json heartbeat_status_json(const HeartbeatStatus& h) {
           {"received", h.stats.received},
           {"dropped", h.dropped},
           {"peer_down", h.stats.peer_down},
+          {"peer_gone", h.stats.peer_gone},
+          {"refused", h.stats.refused},
           {"stalls", h.stats.stalls},
           {"max_gap_us", to_us(h.stats.max_gap)}};
 }

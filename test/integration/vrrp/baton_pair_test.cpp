@@ -1,12 +1,22 @@
 // Two baton-vrrpd instances on one segment (privileged: builds network namespaces).
 #include <signal.h>
 
+#include <fstream>
+#include <iterator>
+#include <string_view>
+
 #include "vrrp_lab.hpp"
 
 namespace baton::testing {
 namespace {
 
 using namespace std::chrono_literals;
+
+bool log_contains(const Daemon& d, std::string_view text) {
+  std::ifstream f(d.log);
+  std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  return all.find(text) != std::string::npos;
+}
 
 void send_udp_from_client(VrrpLab& v) {
   auto r = v.lab().run("c", std::string("/usr/bin/python3 -c \"import socket;socket.socket(socket.AF_INET,"
@@ -85,6 +95,13 @@ TEST(VrrpBatonPair, KillMinusNineOfMasterHandsOver) {
   ASSERT_TRUE(v.lab().signal(a->pid, SIGKILL));
   ASSERT_TRUE(eventually([&] { return v.state(*b) == "master"; }, 2s)) << v.logs();
   EXPECT_TRUE(v.holds_vip(kB));
+  // a's kernel answered b's heartbeats with port unreachable: b knew a's daemon was gone and
+  // did not wait for a's next advert to be overdue.
+  auto st = v.status(*b);
+  EXPECT_EQ(st["heartbeat"]["peer_gone"].get<int>(), 1) << st.dump(2) << v.logs();
+  EXPECT_GE(st["heartbeat"]["refused"].get<int>(), 1) << st.dump(2);
+  EXPECT_TRUE(log_contains(*b, "backup -> master: the peer is gone or stopped serving"))
+      << v.logs();
 }
 
 TEST(VrrpBatonPair, LinkDownOfMasterHandsOver) {
@@ -100,6 +117,9 @@ TEST(VrrpBatonPair, LinkDownOfMasterHandsOver) {
   ASSERT_TRUE(eventually([&] { return v.state(*b) == "master"; }, 2s)) << v.logs();
   EXPECT_TRUE(eventually([&] { return v.state(*a) == "fault"; }, 1s)) << v.logs();
   EXPECT_FALSE(v.holds_vip(kA));
+  // a said so on the sync link (not serving): b took over at once, not on silence.
+  EXPECT_TRUE(log_contains(*b, "backup -> master: the peer is gone or stopped serving"))
+      << v.logs();
   // The link comes back: a preempts (higher priority) once it hears b again.
   ASSERT_TRUE(v.lab().must("a", "ip link set eth0 up"));
   EXPECT_TRUE(eventually([&] { return v.state(*a) == "master" && v.state(*b) == "backup"; }, 5s))

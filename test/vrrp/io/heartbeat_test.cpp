@@ -98,7 +98,9 @@ TEST(Heartbeat, OwnStallDoesNotCountAsPeerSilence) {
 TEST(Heartbeat, PeerThatStopsServingIsReportedOnce) {
   HeartbeatDetector d({1ms, 3}, 1, at(0ms));
   d.on_receive(at(0ms), from_peer(true));
-  EXPECT_EQ(count<hb::PeerNotServing>(d.on_receive(at(1ms), from_peer(false))), 1);
+  auto fx = d.on_receive(at(1ms), from_peer(false));
+  ASSERT_EQ(count<hb::PeerNotServing>(fx), 1);
+  EXPECT_TRUE(std::get<hb::PeerNotServing>(fx[0]).was_serving);
   EXPECT_FALSE(d.peer_serving());
   EXPECT_EQ(count<hb::PeerNotServing>(d.on_receive(at(2ms), from_peer(false))), 0);
   d.on_receive(at(3ms), from_peer(true));
@@ -109,7 +111,58 @@ TEST(Heartbeat, FirstMessageNotServingIsReported) {
   HeartbeatDetector d({1ms, 3}, 1, at(0ms));
   auto fx = d.on_receive(at(0ms), from_peer(false));
   EXPECT_EQ(count<hb::PeerUp>(fx), 1);
-  EXPECT_EQ(count<hb::PeerNotServing>(fx), 1);
+  ASSERT_EQ(count<hb::PeerNotServing>(fx), 1);
+  // A peer starting up says so; it never served, so this is no reason to take over at once.
+  EXPECT_FALSE(std::get<hb::PeerNotServing>(fx[1]).was_serving);
+}
+
+TEST(Heartbeat, RefusedAndSilentPeerIsGone) {
+  HeartbeatDetector d({1ms, 3}, 1, at(0ms));
+  d.on_receive(at(0ms), from_peer());
+  d.on_tick(at(1ms));
+  EXPECT_TRUE(d.on_refused(at(1500us)).empty());  // silent 1.5 ms: not yet a verdict
+  d.on_tick(at(2ms));
+  auto fx = d.on_tick(at(3ms) + 1us);
+  EXPECT_EQ(count<hb::PeerDown>(fx), 0);
+  ASSERT_EQ(count<hb::PeerGone>(fx), 1);
+  EXPECT_EQ(d.peer(), PeerState::down);
+  EXPECT_EQ(d.stats().peer_down, 1u);
+  EXPECT_EQ(d.stats().peer_gone, 1u);
+  EXPECT_TRUE(d.on_refused(at(4ms)).empty());  // once
+}
+
+TEST(Heartbeat, RefusalAfterTheSilenceVerdictUpgradesIt) {
+  HeartbeatDetector d({1ms, 3}, 1, at(0ms));
+  d.on_receive(at(0ms), from_peer());
+  for (auto t = 1ms; t <= 3ms; t += 1ms) d.on_tick(at(t));
+  EXPECT_EQ(count<hb::PeerDown>(d.on_tick(at(3ms) + 1us)), 1);
+  auto fx = d.on_refused(at(3500us));
+  ASSERT_EQ(count<hb::PeerGone>(fx), 1);
+  EXPECT_EQ(std::get<hb::PeerGone>(fx[0]).silence, 3500us);
+}
+
+TEST(Heartbeat, RefusalWhileMessagesArriveIsNoVerdict) {
+  // A firewall on the peer rejecting our messages one way: its own keep coming.
+  HeartbeatDetector d({1ms, 3}, 1, at(0ms));
+  for (auto t = 0ms; t < 20ms; t += 1ms) {
+    auto fx = d.on_receive(at(t), from_peer());
+    auto r = d.on_refused(at(t) + 300us);
+    auto tick = d.on_tick(at(t) + 600us);
+    EXPECT_EQ(count<hb::PeerGone>(r) + count<hb::PeerGone>(tick) + count<hb::PeerDown>(tick), 0);
+  }
+  EXPECT_EQ(d.peer(), PeerState::up);
+}
+
+TEST(Heartbeat, ARefusalIsForgottenWhenThePeerSpeaksAgain) {
+  HeartbeatDetector d({1ms, 3}, 1, at(0ms));
+  d.on_receive(at(0ms), from_peer());
+  d.on_refused(at(500us));  // the peer's daemon restarting
+  d.on_receive(at(1ms), from_peer());
+  d.on_tick(at(2ms));  // then silence, with no refusal: a host that died
+  d.on_tick(at(3ms));
+  auto fx = d.on_tick(at(4ms) + 1us);
+  EXPECT_EQ(count<hb::PeerDown>(fx), 1);
+  EXPECT_EQ(count<hb::PeerGone>(fx), 0);
 }
 
 TEST(Heartbeat, OwnMessagesAreIgnored) {
