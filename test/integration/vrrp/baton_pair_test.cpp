@@ -1,22 +1,12 @@
 // Two baton-vrrpd instances on one segment (privileged: builds network namespaces).
 #include <signal.h>
 
-#include <fstream>
-#include <iterator>
-#include <string_view>
-
 #include "vrrp_lab.hpp"
 
 namespace baton::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-bool log_contains(const Daemon& d, std::string_view text) {
-  std::ifstream f(d.log);
-  std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  return all.find(text) != std::string::npos;
-}
 
 void send_udp_from_client(VrrpLab& v) {
   auto r = v.lab().run("c", std::string("/usr/bin/python3 -c \"import socket;socket.socket(socket.AF_INET,"
@@ -100,7 +90,7 @@ TEST(VrrpBatonPair, KillMinusNineOfMasterHandsOver) {
   auto st = v.status(*b);
   EXPECT_EQ(st["heartbeat"]["peer_gone"].get<int>(), 1) << st.dump(2) << v.logs();
   EXPECT_GE(st["heartbeat"]["refused"].get<int>(), 1) << st.dump(2);
-  EXPECT_TRUE(log_contains(*b, "backup -> master: the peer is gone or stopped serving"))
+  EXPECT_TRUE(v.log_contains(*b, "backup -> master: the peer is gone or stopped serving"))
       << v.logs();
 }
 
@@ -118,7 +108,7 @@ TEST(VrrpBatonPair, LinkDownOfMasterHandsOver) {
   EXPECT_TRUE(eventually([&] { return v.state(*a) == "fault"; }, 1s)) << v.logs();
   EXPECT_FALSE(v.holds_vip(kA));
   // a said so on the sync link (not serving): b took over at once, not on silence.
-  EXPECT_TRUE(log_contains(*b, "backup -> master: the peer is gone or stopped serving"))
+  EXPECT_TRUE(v.log_contains(*b, "backup -> master: the peer is gone or stopped serving"))
       << v.logs();
   // The link comes back: a preempts (higher priority) once it hears b again.
   ASSERT_TRUE(v.lab().must("a", "ip link set eth0 up"));

@@ -1,9 +1,6 @@
 // Interop with keepalived on one VRID: VRRPv3 at 10 ms and VRRPv2 (keepalived's default, 1 s).
 #include <signal.h>
 
-#include <fstream>
-#include <iterator>
-
 #include "vrrp_lab.hpp"
 
 namespace baton::testing {
@@ -40,10 +37,12 @@ TEST(VrrpKeepalivedV3, HigherPriorityWinsEitherWayAndTakeoverBothDirections) {
   EXPECT_EQ(v.state(*low), "backup") << v.logs();
   EXPECT_GT(v.status(*low)["counters"]["adverts_rx"].get<int>(), 10) << v.status(*low).dump(2);
   EXPECT_EQ(v.status(*low)["counters"]["drops_total"].get<int>(), 0) << v.status(*low).dump(2);
-  // keepalived dies: baton takes over.
-  ASSERT_TRUE(v.lab().signal(ka->pid, SIGKILL));
+  // keepalived dies (its VRRP child killed, no priority 0 sent): baton takes over when the
+  // adverts stop, after master-down.
+  ASSERT_TRUE(v.kill_keepalived(*ka)) << v.logs();
   EXPECT_TRUE(eventually([&] { return v.state(*low) == "master" && v.holds_vip(kA); }, 2s))
       << v.logs();
+  EXPECT_TRUE(v.log_contains(*low, "backup -> master: master-down timer expired")) << v.logs();
 }
 
 TEST(VrrpKeepalivedV3, EqualPrioritiesTieBreakOnAddress) {
@@ -83,8 +82,7 @@ void priority_zero_hands_over(bool keepalived_vmac) {
   // baton stays backup unless keepalived fell silent for a whole master-down interval (a
   // stall of keepalived's host; then taking over is what RFC 5798 asks of a backup).
   if (st["state"] == "master") {
-    std::ifstream log(baton->log);
-    std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    const std::string text = read_text(baton->log);
     const auto resigned = text.find("planned resignation");
     EXPECT_NE(text.find("backup -> master: master-down timer expired, no advert since", resigned),
               std::string::npos)
@@ -116,9 +114,10 @@ TEST(VrrpKeepalivedV2, InteroperatesAtKeepalivedsDefaultVersion) {
   }, 4s)) << v.logs();
   EXPECT_EQ(v.state(*baton), "backup");
   EXPECT_EQ(v.status(*baton)["counters"]["drops_total"].get<int>(), 0) << v.status(*baton).dump(2);
-  ASSERT_TRUE(v.lab().signal(ka->pid, SIGKILL));
+  ASSERT_TRUE(v.kill_keepalived(*ka)) << v.logs();
   EXPECT_TRUE(eventually([&] { return v.state(*baton) == "master" && v.holds_vip(kA); }, 6s))
       << v.logs();
+  EXPECT_TRUE(v.log_contains(*baton, "backup -> master: master-down timer expired")) << v.logs();
 }
 
 }  // namespace

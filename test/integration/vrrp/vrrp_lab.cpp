@@ -145,9 +145,10 @@ Result<Daemon> VrrpLab::start_keepalived(const Router& r, int priority, int vers
        << (use_vmac ? "  use_vmac vrrp.51\n" : "") << "  virtual_ipaddress {\n    " << kVip
        << "/24\n  }\n}\n";
   conf.close();
+  d.vrrp_pid_file = base + ".vrrp.pid";
   auto pid = lab_.spawn(r.ns,
                         {"/usr/sbin/keepalived", "-n", "-l", "-D", "-f", base + ".conf", "-p",
-                         base + ".pid", "-r", base + ".vrrp.pid", "-c", base + ".check.pid"},
+                         base + ".pid", "-r", d.vrrp_pid_file, "-c", base + ".check.pid"},
                         d.log);
   if (!pid) return pid.error();
   d.pid = *pid;

@@ -24,6 +24,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -126,6 +127,10 @@ class VrrpLab {
   std::string link_local(const Router& r) const;
   // Everything the daemons wrote, for failure messages.
   std::string logs() const;
+  // Whether daemon d's log has `text` in it.
+  static bool log_contains(const Daemon& d, std::string_view text) {
+    return read_text(d.log).find(text) != std::string::npos;
+  }
 
  private:
   explicit VrrpLab(Lab lab) : lab_(std::move(lab)) {}
