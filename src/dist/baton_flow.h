@@ -247,7 +247,8 @@ BATON_INLINE int baton_skip_ext6(const bt_u8 **pp, const bt_u8 *base, const bt_u
 /* Reads the ports of an upper-layer header at p, if the protocol has them. */
 BATON_INLINE int baton_read_ports(const bt_u8 *p, const bt_u8 *end, const bt_u8 *lim,
                                   bt_u8 proto, bt_u16 *sport, bt_u16 *dport, int need_full) {
-  /* One constant-size check per protocol: the verifier needs to see each bound. */
+  /* One constant-size check per protocol: the verifier needs to see each bound. Each full
+   * header check covers the 4 bytes of ports, so the 4-byte check is made only without one. */
   if (need_full && proto == BATON_IPPROTO_TCP) {
     bt_u32 doff;
     if (BATON_PAST(p, 20, end, lim)) return BATON_ERR_L4_TRUNC;
@@ -258,8 +259,9 @@ BATON_INLINE int baton_read_ports(const bt_u8 *p, const bt_u8 *end, const bt_u8 
     if (BATON_PAST(p, 8, end, lim)) return BATON_ERR_L4_TRUNC;
   } else if (need_full && proto == BATON_IPPROTO_SCTP) {
     if (BATON_PAST(p, 12, end, lim)) return BATON_ERR_L4_TRUNC;
+  } else if (BATON_PAST(p, 4, end, lim)) {
+    return BATON_ERR_L4_TRUNC;
   }
-  if (BATON_PAST(p, 4, end, lim)) return BATON_ERR_L4_TRUNC;
   *sport = baton_be16(p);
   *dport = baton_be16(p + 2);
   return BATON_PARSE_OK;
