@@ -1,5 +1,6 @@
 # baton_bpf_skeleton(TARGET <lib> SOURCE <prog.bpf.c> NAME <skel name>)
-# Compiles a BPF C program with clang -target bpf -g -O2 (BTF for CO-RE), generates its libbpf
+# Compiles a BPF C program with clang -target bpf -mcpu=v3 -g -O2 (BTF for CO-RE; v3: 32-bit
+# ALU and jumps, kernel >= 5.1, fewer instructions than clang's default v1), generates its libbpf
 # skeleton with `bpftool gen skeleton`, and makes an INTERFACE library <lib> whose include
 # directory holds bpf/<name>.skel.h. Programs include <linux/bpf.h> and <bpf/bpf_helpers.h>
 # only (no vmlinux.h), so they build on any machine with kernel headers and libbpf.
@@ -23,7 +24,7 @@ function(baton_bpf_skeleton)
     set(werror -Werror)
   endif()
   add_custom_command(OUTPUT ${obj}
-    COMMAND ${BATON_BPF_CLANG} -target bpf -g -O2 -Wall -Wextra ${werror}
+    COMMAND ${BATON_BPF_CLANG} -target bpf -mcpu=v3 -g -O2 -Wall -Wextra ${werror}
             -I${PROJECT_SOURCE_DIR}/src -I/usr/include/${BATON_MULTIARCH}
             -MD -MF ${obj}.d -c ${src} -o ${obj}
     DEPENDS ${src}
