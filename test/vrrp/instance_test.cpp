@@ -211,13 +211,21 @@ TEST(VrrpInstance, PriorityZeroHandsOverAtSkewTime) {
   EXPECT_EQ(lan.entered(b, 0, State::master), t + nanoseconds(609375000));
 }
 
-TEST(VrrpInstance, PlannedResignationLosesNothingAndSticks) {
+// a (priority 200) is master and b (100) backup on one segment, 10 ms adverts, started a
+// second ago.
+class VrrpSettledPair : public ::testing::Test {
+ protected:
+  VrrpSettledPair() {
+    lan.send(a, 0, ev::Start{});
+    lan.send(b, 0, ev::Start{});
+    lan.advance(seconds(1));
+  }
   Lan lan;
-  auto a = lan.add_instance(basic_config("a", 1, 200, 1));
-  auto b = lan.add_instance(basic_config("b", 2, 100, 1));
-  lan.send(a, 0, ev::Start{});
-  lan.send(b, 0, ev::Start{});
-  lan.advance(seconds(1));
+  std::size_t a = lan.add_instance(basic_config("a", 1, 200, 1));
+  std::size_t b = lan.add_instance(basic_config("b", 2, 100, 1));
+};
+
+TEST_F(VrrpSettledPair, PlannedResignationLosesNothingAndSticks) {
   ASSERT_EQ(lan.state(a), State::master);
   TimePoint t = lan.now();
   lan.send(a, 0, ev::Resign{});
@@ -419,13 +427,7 @@ TEST(VrrpInstance, MalformedAdvertsAreCountedAndChangeNothing) {
   EXPECT_EQ(lan.entered(b, 0, State::master), last + mdi(seconds(1), 100));
 }
 
-TEST(VrrpInstance, PeerDownOnSilenceTakesOverOneIntervalAfterTheNextAdvertWasDue) {
-  Lan lan;
-  auto a = lan.add_instance(basic_config("a", 1, 200, 1));
-  auto b = lan.add_instance(basic_config("b", 2, 100, 1));
-  lan.send(a, 0, ev::Start{});
-  lan.send(b, 0, ev::Start{});
-  lan.advance(seconds(1));
+TEST_F(VrrpSettledPair, PeerDownOnSilenceTakesOverOneIntervalAfterTheNextAdvertWasDue) {
   lan.member(a).link_up = false;  // a's host dies
   TimePoint last = lan.member(a).sent.back().when;
   lan.advance(milliseconds(3));
@@ -439,13 +441,7 @@ TEST(VrrpInstance, PeerDownOnSilenceTakesOverOneIntervalAfterTheNextAdvertWasDue
   EXPECT_NE(reason.find("heartbeat"), std::string::npos) << reason;
 }
 
-TEST(VrrpInstance, PeerDownWaitsAsLongAsTheMastersAdvertsHaveRecentlyBeenLate) {
-  Lan lan;
-  auto a = lan.add_instance(basic_config("a", 1, 200, 1));
-  auto b = lan.add_instance(basic_config("b", 2, 100, 1));
-  lan.send(a, 0, ev::Start{});
-  lan.send(b, 0, ev::Start{});
-  lan.advance(seconds(1));
+TEST_F(VrrpSettledPair, PeerDownWaitsAsLongAsTheMastersAdvertsHaveRecentlyBeenLate) {
   // A busy host: a's adverts do not reach b for 15 ms (b hears one 20-30 ms after the
   // previous one: 10-20 ms later than its interval; master-down, 36.1 ms, does not run out).
   lan.member(a).link_up = false;
@@ -465,13 +461,7 @@ TEST(VrrpInstance, PeerDownWaitsAsLongAsTheMastersAdvertsHaveRecentlyBeenLate) {
   EXPECT_LE(took, last + milliseconds(30) + nanoseconds(6093750));
 }
 
-TEST(VrrpInstance, AGapAcrossAChangeOfStateIsNotLateness) {
-  Lan lan;
-  auto a = lan.add_instance(basic_config("a", 1, 200, 1));
-  auto b = lan.add_instance(basic_config("b", 2, 100, 1));
-  lan.send(a, 0, ev::Start{});
-  lan.send(b, 0, ev::Start{});
-  lan.advance(seconds(1));
+TEST_F(VrrpSettledPair, AGapAcrossAChangeOfStateIsNotLateness) {
   // a resigns, b is master for a while, then b resigns and a takes over again: b hears a's
   // adverts again after a long gap, which says nothing about how late a's adverts come.
   lan.send(a, 0, ev::Resign{});
@@ -491,13 +481,7 @@ TEST(VrrpInstance, AGapAcrossAChangeOfStateIsNotLateness) {
   EXPECT_EQ(lan.entered(b, 0, State::master), last + milliseconds(20));
 }
 
-TEST(VrrpInstance, RecentLatenessFades) {
-  Lan lan;
-  auto a = lan.add_instance(basic_config("a", 1, 200, 1));
-  auto b = lan.add_instance(basic_config("b", 2, 100, 1));
-  lan.send(a, 0, ev::Start{});
-  lan.send(b, 0, ev::Start{});
-  lan.advance(seconds(1));
+TEST_F(VrrpSettledPair, RecentLatenessFades) {
   // 22 ms without adverts: b hears the next one 22-32 ms after the previous one, 12-22 ms
   // late (master-down, 36.1 ms, does not run out). Unfaded, that would wait 22-32 ms.
   lan.member(a).link_up = false;
@@ -511,13 +495,7 @@ TEST(VrrpInstance, RecentLatenessFades) {
   EXPECT_EQ(lan.entered(b, 0, State::master), last + milliseconds(20));
 }
 
-TEST(VrrpInstance, CertainPeerDownTakesOverAtOnce) {
-  Lan lan;
-  auto a = lan.add_instance(basic_config("a", 1, 200, 1));
-  auto b = lan.add_instance(basic_config("b", 2, 100, 1));
-  lan.send(a, 0, ev::Start{});
-  lan.send(b, 0, ev::Start{});
-  lan.advance(seconds(1));
+TEST_F(VrrpSettledPair, CertainPeerDownTakesOverAtOnce) {
   lan.member(a).link_up = false;  // a's daemon dies; its host answers port unreachable
   TimePoint last = lan.member(a).sent.back().when;
   lan.advance(milliseconds(3));
@@ -528,13 +506,7 @@ TEST(VrrpInstance, CertainPeerDownTakesOverAtOnce) {
   EXPECT_NE(reason.find("gone or stopped serving"), std::string::npos) << reason;
 }
 
-TEST(VrrpInstance, CertainPeerDownIsIgnoredByAMasterAndAfterwardsAdvertsRule) {
-  Lan lan;
-  auto a = lan.add_instance(basic_config("a", 1, 200, 1));
-  auto b = lan.add_instance(basic_config("b", 2, 100, 1));
-  lan.send(a, 0, ev::Start{});
-  lan.send(b, 0, ev::Start{});
-  lan.advance(seconds(1));
+TEST_F(VrrpSettledPair, CertainPeerDownIsIgnoredByAMasterAndAfterwardsAdvertsRule) {
   lan.send(a, 0, ev::PeerDown{.certain = true});  // a master is not a backup: nothing
   EXPECT_EQ(lan.state(a), State::master);
   // A wrong verdict (say, a firewall rejecting the heartbeat while a lives): b takes over,
@@ -546,26 +518,14 @@ TEST(VrrpInstance, CertainPeerDownIsIgnoredByAMasterAndAfterwardsAdvertsRule) {
   EXPECT_EQ(lan.state(b), State::backup);
 }
 
-TEST(VrrpInstance, PeerDownLateTakesOverAtOnce) {
-  Lan lan;
-  auto a = lan.add_instance(basic_config("a", 1, 200, 1));
-  auto b = lan.add_instance(basic_config("b", 2, 100, 1));
-  lan.send(a, 0, ev::Start{});
-  lan.send(b, 0, ev::Start{});
-  lan.advance(seconds(1));
+TEST_F(VrrpSettledPair, PeerDownLateTakesOverAtOnce) {
   lan.member(a).link_up = false;
   lan.advance(milliseconds(20));
   lan.send(b, 0, ev::PeerDown{});
   EXPECT_EQ(lan.entered(b, 0, State::master), lan.now());
 }
 
-TEST(VrrpInstance, PeerDownNeverOverridesAdvertsStillArriving) {
-  Lan lan;
-  auto a = lan.add_instance(basic_config("a", 1, 200, 1));
-  auto b = lan.add_instance(basic_config("b", 2, 100, 1));
-  lan.send(a, 0, ev::Start{});
-  lan.send(b, 0, ev::Start{});
-  lan.advance(seconds(1));
+TEST_F(VrrpSettledPair, PeerDownNeverOverridesAdvertsStillArriving) {
   // The sync link fails but a is alive and advertising on the data segment.
   for (int i = 0; i < 50; ++i) {
     lan.send(b, 0, ev::PeerDown{});

@@ -130,47 +130,37 @@ Result<Daemon> VrrpLab::start_service_node(const Router& r, int priority,
 
 Result<Daemon> VrrpLab::start_keepalived(const Router& r, int priority, int version,
                                          double interval, bool use_vmac) {
+  return spawn_keepalived(r, "keepalived-" + r.ns, "ka_" + r.ns, version, "VI_51", priority,
+                          interval, use_vmac ? "vrrp.51" : "", std::string(kVip) + "/24");
+}
+
+Result<Daemon> VrrpLab::start_keepalived6(const Router& r, int priority, double interval,
+                                          bool use_vmac) {
+  if (!ipv6_) return err("start_keepalived6: the namespaces have no IPv6");
+  return spawn_keepalived(r, "keepalived6-" + r.ns, "ka6_" + r.ns, 3, "VI6_51", priority,
+                          interval, use_vmac ? "vrrp6.51" : "", std::string(kVip6) + "/64");
+}
+
+Result<Daemon> VrrpLab::spawn_keepalived(const Router& r, const std::string& name,
+                                         const std::string& router_id, int version,
+                                         const std::string& instance, int priority,
+                                         double interval, const std::string& vmac,
+                                         const std::string& vip) {
   Daemon d;
-  std::string base = lab_.dir() + "/keepalived-" + r.ns;
+  d.ns = r.ns;
+  const std::string base = lab_.dir() + "/" + name;
   d.log = base + ".log";
   std::ofstream conf(base + ".conf");
   // The VRRP process realtime, as baton-vrrpd runs here (--realtime): at 10 ms adverts a
   // keepalived left in the normal class misses its schedule on a busy host, and its peer
   // then rightly takes over. Its CPU limit for a realtime burst (default 10 ms) raised: a
   // stalled VM otherwise gets the VRRP child SIGKILLed in the middle of taking over.
-  conf << "global_defs {\n  router_id ka_" << r.ns << "\n  vrrp_version " << version
+  conf << "global_defs {\n  router_id " << router_id << "\n  vrrp_version " << version
        << "\n  vrrp_rt_priority 50\n  vrrp_rlimit_rttime 1000000\n}\n"
-       << "vrrp_instance VI_51 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 51\n"
-       << "  priority " << priority << "\n  advert_int " << interval << "\n"
-       << (use_vmac ? "  use_vmac vrrp.51\n" : "") << "  virtual_ipaddress {\n    " << kVip
-       << "/24\n  }\n}\n";
-  conf.close();
-  d.vrrp_pid_file = base + ".vrrp.pid";
-  auto pid = lab_.spawn(r.ns,
-                        {"/usr/sbin/keepalived", "-n", "-l", "-D", "-f", base + ".conf", "-p",
-                         base + ".pid", "-r", d.vrrp_pid_file, "-c", base + ".check.pid"},
-                        d.log);
-  if (!pid) return pid.error();
-  d.pid = *pid;
-  daemons_.push_back(d);
-  return d;
-}
-
-Result<Daemon> VrrpLab::start_keepalived6(const Router& r, int priority, double interval,
-                                          bool use_vmac) {
-  if (!ipv6_) return err("start_keepalived6: the namespaces have no IPv6");
-  Daemon d;
-  d.ns = r.ns;
-  std::string base = lab_.dir() + "/keepalived6-" + r.ns;
-  d.log = base + ".log";
-  std::ofstream conf(base + ".conf");
-  // Realtime, with the raised burst limit, as start_keepalived (see there).
-  conf << "global_defs {\n  router_id ka6_" << r.ns << "\n  vrrp_version 3\n"
-       << "  vrrp_rt_priority 50\n  vrrp_rlimit_rttime 1000000\n}\n"
-       << "vrrp_instance VI6_51 {\n  state BACKUP\n  interface eth0\n  virtual_router_id 51\n"
-       << "  priority " << priority << "\n  advert_int " << interval << "\n"
-       << (use_vmac ? "  use_vmac vrrp6.51\n" : "") << "  virtual_ipaddress {\n    " << kVip6
-       << "/64\n  }\n}\n";
+       << "vrrp_instance " << instance << " {\n  state BACKUP\n  interface eth0\n"
+       << "  virtual_router_id 51\n  priority " << priority << "\n  advert_int " << interval
+       << "\n" << (vmac.empty() ? "" : "  use_vmac " + vmac + "\n")
+       << "  virtual_ipaddress {\n    " << vip << "\n  }\n}\n";
   conf.close();
   if (!conf) return err("cannot write {}.conf", base);
   d.vrrp_pid_file = base + ".vrrp.pid";

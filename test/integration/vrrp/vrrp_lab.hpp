@@ -133,6 +133,11 @@ class VrrpLab {
   }
 
  private:
+  // keepalived in r's namespace, its files under the lab's directory as `name`.*.
+  Result<Daemon> spawn_keepalived(const Router& r, const std::string& name,
+                                  const std::string& router_id, int version,
+                                  const std::string& instance, int priority, double interval,
+                                  const std::string& vmac, const std::string& vip);
   explicit VrrpLab(Lab lab) : lab_(std::move(lab)) {}
   Result<Daemon> spawn_baton(const Router& r, const std::string& tag, int priority,
                              const std::string& vip, std::vector<std::string> extra);
