@@ -470,6 +470,16 @@ BATON_INLINE bt_u32 baton_fmix(bt_u32 h, bt_u32 len) {
   return h;
 }
 
+/* One step of a lexicographic compare, most significant word last: given le (1 if the less
+ * significant words of a are <= those of b), returns 1 if a's words from this one down are
+ * <= b's. It is the borrow of a - b - le in 64 bits: a < b borrows, a == b borrows exactly
+ * when le is 1. No compare, so no branch: BPF has no set-on-condition instruction, and clang
+ * turns every `a < b` into a branch around a move (nine of them for IPv6, which the verifier
+ * walks on every path through the IPv6 parser, and random flows mispredict). */
+BATON_INLINE bt_u32 baton_le_step(bt_u32 a, bt_u32 b, bt_u32 le) {
+  return (bt_u32)(((bt_u64)a - (bt_u64)b - le) >> 63);
+}
+
 /* Flow hash: a multiply-xor chain over 64-bit words of the canonical flow, then the
  * MurmurHash3 64-bit finalizer. Branch-free canonical order: random flows would mispredict
  * a compare branch half of the time. */
@@ -498,16 +508,16 @@ BATON_INLINE bt_u32 baton_flow_hash(const struct baton_pkt *pkt, int mode, bt_u3
   bt_u32 pmask = (bt_u32)0 - use_ports;
   bt_u32 ps = pkt->sport & pmask, pd = pkt->dport & pmask;
   const bt_u32 *a = pkt->src, *b = pkt->dst;
-  bt_u32 lt, eq, mask, x, plo;
+  bt_u32 le, mask, x, plo;
   bt_u64 h = (bt_u64)seed * BATON_HASH_K;
 
+  le = baton_le_step(ps, pd, 1); /* ps <= pd */
   if (pkt->family == 6) {
-    lt = a[0] < b[0];
-    eq = a[0] == b[0];
-    lt |= eq & (a[1] < b[1]); eq &= a[1] == b[1];
-    lt |= eq & (a[2] < b[2]); eq &= a[2] == b[2];
-    lt |= eq & (a[3] < b[3]); eq &= a[3] == b[3];
-    mask = (bt_u32)0 - ((lt | (eq & (ps <= pd))) ^ 1); /* all ones: b is the lower end */
+    le = baton_le_step(a[3], b[3], le);
+    le = baton_le_step(a[2], b[2], le);
+    le = baton_le_step(a[1], b[1], le);
+    le = baton_le_step(a[0], b[0], le);
+    mask = (bt_u32)0 - (le ^ 1); /* all ones: b is the lower end */
     x = (a[0] ^ b[0]) & mask;
     h = baton_mix64(h, ((bt_u64)(a[0] ^ x) << 32) | (b[0] ^ x));
     x = (a[1] ^ b[1]) & mask;
@@ -517,9 +527,8 @@ BATON_INLINE bt_u32 baton_flow_hash(const struct baton_pkt *pkt, int mode, bt_u3
     x = (a[3] ^ b[3]) & mask;
     h = baton_mix64(h, ((bt_u64)(a[3] ^ x) << 32) | (b[3] ^ x));
   } else {
-    lt = a[0] < b[0];
-    eq = a[0] == b[0];
-    mask = (bt_u32)0 - ((lt | (eq & (ps <= pd))) ^ 1);
+    le = baton_le_step(a[0], b[0], le);
+    mask = (bt_u32)0 - (le ^ 1);
     x = (a[0] ^ b[0]) & mask;
     h = baton_mix64(h, ((bt_u64)(a[0] ^ x) << 32) | (b[0] ^ x));
   }
