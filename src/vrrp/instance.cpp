@@ -162,8 +162,7 @@ void Instance::on_advert(TimePoint now, const ev::AdvertReceived& a, Effects& ou
   }
   if (state_ != State::backup) return;
   if (theirs == 0) {  // the master resigned: take over after Skew_Time (§6.4.2)
-    peer_down_pending_ = false;
-    peer_down_certain_ = false;
+    peer_verdict_ = PeerVerdict::none;
     master_resigned_ = true;
     arm_master_down(now + skew_time(), out);
     return;
@@ -177,8 +176,7 @@ void Instance::on_advert(TimePoint now, const ev::AdvertReceived& a, Effects& ou
   }
   prev_advert_ = now;
   last_advert_rx_ = now;
-  peer_down_pending_ = false;
-  peer_down_certain_ = false;
+  peer_verdict_ = PeerVerdict::none;
   master_resigned_ = false;
   if (holding_addresses_) {  // a new master after our planned resignation
     holding_addresses_ = false;
@@ -205,11 +203,12 @@ void Instance::on_timer(TimePoint now, TimerKind k, Effects& out) {
       arm_master_down(hold_until_, out);
       return;
     }
-    std::string why =
-        master_resigned_     ? "the master resigned (priority 0), last advert"
-        : peer_down_certain_ ? "the peer is gone or stopped serving (heartbeat), no advert since"
-        : peer_down_pending_ ? "peer declared down by the heartbeat, no advert since"
-                             : "master-down timer expired, no advert since";
+    std::string why = "master-down timer expired, no advert since";
+    if (master_resigned_) why = "the master resigned (priority 0), last advert";
+    else if (peer_verdict_ == PeerVerdict::certain)
+      why = "the peer is gone or stopped serving (heartbeat), no advert since";
+    else if (peer_verdict_ == PeerVerdict::silence)
+      why = "peer declared down by the heartbeat, no advert since";
     if (last_advert_rx_) why += " " + ms(now - *last_advert_rx_) + " ago";
     else why += " start";
     become_master(now, why, out);
@@ -255,8 +254,7 @@ void Instance::on_peer_down(TimePoint now, bool certain, Effects& out) {
         now, last + std::min(master_adver_interval_ + margin, master_down_interval()));
   }
   if (master_down_deadline_ && *master_down_deadline_ <= deadline) return;
-  peer_down_pending_ = true;
-  peer_down_certain_ = certain;
+  peer_verdict_ = certain ? PeerVerdict::certain : PeerVerdict::silence;
   // Even when due now, the takeover goes through the timer: one path to master, which a
   // sync group can hold back.
   arm_master_down(deadline, out);
@@ -296,8 +294,7 @@ void Instance::become_master(TimePoint now, std::string_view reason, Effects& ou
   if (was == State::backup) out.push_back(fx::CancelTimer{TimerKind::master_down});
   if (!holding_addresses_) out.push_back(fx::AddAddresses{cfg_.virtual_addresses});
   holding_addresses_ = false;
-  peer_down_pending_ = false;
-  peer_down_certain_ = false;
+  peer_verdict_ = PeerVerdict::none;
   master_resigned_ = false;
   master_down_deadline_.reset();
   master_addr_.reset();

@@ -111,8 +111,9 @@ class Instance {
   TimePoint preempt_after_{};
   TimePoint hold_until_{};  // startup hold (Config::startup_hold)
   bool holding_addresses_ = false;
-  bool peer_down_pending_ = false;
-  bool peer_down_certain_ = false;
+  // The heartbeat verdict the armed master-down timer stands for (none: the RFC's own).
+  enum class PeerVerdict : std::uint8_t { none, silence, certain };
+  PeerVerdict peer_verdict_ = PeerVerdict::none;
   bool master_resigned_ = false;
   bool resigned_ = false;
   bool group_fault_ = false;

@@ -70,9 +70,7 @@ HeartbeatEffects HeartbeatDetector::on_tick(TimePoint now) {
     peer_serving_ = false;
     ++stats_.peer_down;
     if (refused_) {
-      gone_reported_ = true;
-      ++stats_.peer_gone;
-      out.emplace_back(hb::PeerGone{now - last_rx_});
+      report_gone(now, out);
     } else {
       out.emplace_back(hb::PeerDown{now - last_rx_, detection_time()});
     }
@@ -98,12 +96,14 @@ HeartbeatEffects HeartbeatDetector::on_refused(TimePoint now) {
   ++stats_.refused;
   refused_ = true;
   // Already declared down on silence: now we know why.
-  if (peer_ == PeerState::down && !gone_reported_) {
-    gone_reported_ = true;
-    ++stats_.peer_gone;
-    out.emplace_back(hb::PeerGone{now - last_rx_});
-  }
+  if (peer_ == PeerState::down && !gone_reported_) report_gone(now, out);
   return out;
+}
+
+void HeartbeatDetector::report_gone(TimePoint now, HeartbeatEffects& out) {
+  gone_reported_ = true;
+  ++stats_.peer_gone;
+  out.emplace_back(hb::PeerGone{now - last_rx_});
 }
 
 TimePoint HeartbeatDetector::next_deadline() const {

@@ -95,6 +95,7 @@ class HeartbeatDetector {
 
  private:
   void note_run(TimePoint now, HeartbeatEffects& out);
+  void report_gone(TimePoint now, HeartbeatEffects& out);
 
   HeartbeatConfig cfg_;
   std::uint32_t my_id_;
